@@ -1,0 +1,146 @@
+"""The tables' own arithmetic, as checks, and the only deductions we allow from it.
+
+`identities(template)` are the relations every standard report must satisfy (the same as
+`shared/tools/identities.py`): applicant columns add up to 总计, outcomes add up to （七）总计,
+new + carried over = processed + carried forward, appeal results add up to their 总计.
+
+A value may be deduced instead of read only when an identity forces it: every other cell of
+the identity is known. Deduced cells are marked `inferred` and carry no span; a report with
+any of them is at best `warning`. A report whose own numbers disagree keeps them: the failed
+check is the record.
+"""
+from __future__ import annotations
+
+from functools import cache
+from itertools import combinations
+
+from extract.tables.base import CellValue, Check
+from xxgk import schema
+
+APP = "applications"
+
+
+@cache
+def identities(template: str) -> tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...]:
+    rows = schema.rows(template, APP)
+    outcomes = rows[2: rows.index("total_processed")]
+    people = schema.APPLICANT_COLS[:-1]
+    out = []
+    for r in rows:
+        out.append((f"row_sum:{r}", tuple(f"{APP}.{r}.{c}" for c in people), (f"{APP}.{r}.total",)))
+    for c in schema.APPLICANT_COLS:
+        out.append((f"outcomes_sum:{c}", tuple(f"{APP}.{r}.{c}" for r in outcomes),
+                    (f"{APP}.total_processed.{c}",)))
+        out.append((f"balance:{c}", (f"{APP}.new_received.{c}", f"{APP}.carried_over.{c}"),
+                    (f"{APP}.total_processed.{c}", f"{APP}.carried_forward.{c}")))
+    for r in schema.APPEAL_ROWS:
+        out.append((f"appeal_sum:{r}", tuple(f"appeals.{r}.{c}" for c in schema.APPEAL_COLS[:-1]),
+                    (f"appeals.{r}.total",)))
+    return tuple(out)
+
+
+def _fmt(v) -> str:
+    if isinstance(v, float):
+        return f"{v:g}"
+    return str(v)
+
+
+def _close(a: float, b: float) -> bool:
+    return abs(a - b) <= 1e-6
+
+
+def evaluate(cells: dict[str, CellValue], template: str) -> list[Check]:
+    """One check per identity whose cells are all known, with its numbers in `detail`."""
+    out = []
+    for name, left, right in identities(template):
+        vals = [cells.get(k) for k in left + right]
+        if any(v is None or v.value is None for v in vals):
+            continue
+        lv = [cells[k].value for k in left]
+        rv = [cells[k].value for k in right]
+        ok = _close(sum(lv), sum(rv))
+        detail = f"{' + '.join(map(_fmt, lv))} {'=' if ok else '≠'} {' + '.join(map(_fmt, rv))}"
+        inferred = [k for k in left + right if cells[k].inferred]
+        if inferred:
+            detail += " (inferred: " + ", ".join(inferred) + ")"
+        out.append(Check(name, ok, detail))
+    return out
+
+
+def solve(cells: dict[str, CellValue], template: str) -> list[Check]:
+    """Fill null cells that an identity forces, until nothing more is forced."""
+    notes = []
+    changed = True
+    while changed:
+        changed = False
+        for name, left, right in identities(template):
+            terms = [(k, 1) for k in left] + [(k, -1) for k in right]
+            unknown = [(k, s) for k, s in terms if k in cells and cells[k].value is None]
+            if len(unknown) != 1 or any(k not in cells for k, _ in terms):
+                continue
+            key, sign = unknown[0]
+            rest = sum(s * cells[k].value for k, s in terms if k != key)
+            value = -rest * sign
+            if isinstance(value, float) and value.is_integer():
+                value = int(value)
+            if value < 0:
+                continue  # a count cannot be negative: the identity is broken, not informative
+            cells[key] = CellValue(value, None, inferred=True)
+            notes.append(Check(f"inferred:{key}", False, f"{key} = {value}, forced by {name}"))
+            changed = True
+    return notes
+
+
+def place_short_rows(cells: dict[str, CellValue], template: str,
+                     short: list[tuple[str, list]]) -> list[Check]:
+    """Rows printed with fewer values than columns (OCR dropped a cell).
+
+    The row's values are deduced from the column identities as if it were missing; the printed
+    values are then slid into every position. If exactly one placement agrees with the
+    deduction, the printed values are read there and the gap is inferred. If several agree
+    and give the same numbers, all cells are inferred; otherwise the row stays null.
+    """
+    notes = []
+    cols = schema.APPLICANT_COLS
+    for row, printed in short:
+        keys = [f"{APP}.{row}.{c}" for c in cols]
+        probe = dict(cells)
+        solve(probe, template)
+        expected = [probe[k].value for k in keys]
+        shown = " ".join("_" if v is None else _fmt(v.value) for v in printed)
+        fits = []
+        if len(printed) < len(cols):
+            for gaps in _gap_patterns(len(cols), len(printed)):
+                slots = [i for i in range(len(cols)) if i not in gaps]
+                placed = dict(zip(slots, printed))
+                if all(expected[i] is None or placed[i] is None or placed[i].value is None
+                       or _close(expected[i], placed[i].value) for i in slots):
+                    fits.append(placed)
+        values = []
+        for placed in fits:
+            values.append(tuple(placed[i].value if i in placed and placed[i] is not None
+                                else expected[i] for i in range(len(cols))))
+        if len(fits) == 1:
+            for i, k in enumerate(keys):
+                v = fits[0].get(i)
+                if v is not None:
+                    cells[k] = CellValue(v.value, (v.start, v.end))
+            notes.append(Check(f"short_row:{APP}.{row}", False,
+                               f"row shows {len(printed)} of {len(cols)} values ({shown}); "
+                               "placed where the identities agree, the gap left to them"))
+        elif fits and len(set(values)) == 1 and None not in values[0]:
+            for k, v in zip(keys, values[0]):
+                cells[k] = CellValue(v, None, inferred=True)
+            notes.append(Check(f"inferred:{APP}.{row}", False,
+                               f"row shows {len(printed)} of {len(cols)} values ({shown}); every "
+                               "placement gives " + " ".join(map(_fmt, values[0])) + " (inferred)"))
+        else:
+            notes.append(Check(f"short_row:{APP}.{row}", False,
+                               f"row shows {len(printed)} of {len(cols)} values ({shown}); "
+                               "cannot tell which is missing, left null"))
+    return notes
+
+
+def _gap_patterns(width: int, shown: int):
+    missing = width - shown
+    return list(combinations(range(width), missing)) if missing <= 2 else []

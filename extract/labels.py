@@ -1,0 +1,89 @@
+"""Matching a report's (often damaged) row label to an official row label.
+
+Features of a label are its jieba words and its character bigrams, both taken after numbering
+and punctuation are removed; a feature's weight is its inverse frequency among the table's
+official labels, so `国家秘密` decides and `公开` hardly counts. jieba carries whole words when a
+label is merely wrapped or truncated; bigrams still match through OCR damage (`5以公开` shares
+`以公` with 予以公开 and nothing with 不予公开).
+
+A match is *confident* only when the best row clearly beats the runner-up; an ambiguous label
+is treated as no label, and the table reader places that row by its position instead.
+"""
+from __future__ import annotations
+
+import logging
+import math
+from dataclasses import dataclass
+from functools import lru_cache
+
+import jieba
+import regex
+
+jieba.setLogLevel(logging.WARNING)
+
+# Numbering (一、 （三） 1. 2、) and anything that is not a letter or digit carries no meaning.
+_NUMBERING = regex.compile(r"[（(]?[一二三四五六七八九十]+[)）、.．]|[（(]\d+[)）]|\d+\s*[.、．]")
+_NON_WORD = regex.compile(r"[^\p{Han}A-Za-z0-9]+")
+
+MIN_SCORE = 0.45
+MARGIN = 1.5
+
+
+def clean(text: str) -> str:
+    return _NON_WORD.sub("", _NUMBERING.sub("", text))
+
+
+def _bigrams(text: str) -> set[str]:
+    return {text[i: i + 2] for i in range(len(text) - 1)} or ({text} if text else set())
+
+
+@lru_cache(maxsize=None)
+def _words(text: str) -> frozenset[str]:
+    return frozenset(w for w in jieba.lcut(text) if len(w) >= 2)
+
+
+@dataclass(frozen=True)
+class Match:
+    key: str | None      # the matched row, or None when no row is confidently matched
+    score: float
+    runner_up: float
+
+
+class LabelMatcher:
+    """Matches text against a fixed set of official labels (one matcher per table)."""
+
+    def __init__(self, labels: dict[str, str]):
+        self.keys = list(labels)
+        cleaned = {k: clean(v) for k, v in labels.items()}
+        self.words = {k: _words(t) for k, t in cleaned.items()}
+        self.feats = {k: _bigrams(t) | self.words[k] for k, t in cleaned.items()}
+        df: dict[str, int] = {}
+        for fs in self.feats.values():
+            for f in fs:
+                df[f] = df.get(f, 0) + 1
+        n = len(labels)
+        self.idf = {f: math.log(1 + n / c) for f, c in df.items()}
+        self.total = {k: sum(self.idf[f] for f in fs) for k, fs in self.feats.items()}
+        self._cache: dict[str, Match] = {}
+
+    def scores(self, text: str) -> dict[str, float]:
+        t = clean(text)
+        if not t:
+            return {k: 0.0 for k in self.keys}
+        grams = _bigrams(t)
+        out = {}
+        for k in self.keys:
+            hit = sum(self.idf[f] for f in self.feats[k] if f in grams or (len(f) > 2 and f in t))
+            out[k] = hit / self.total[k] if self.total[k] else 0.0
+        return out
+
+    def match(self, text: str) -> Match:
+        hit = self._cache.get(text)
+        if hit is None:
+            ranked = sorted(self.scores(text).items(), key=lambda kv: -kv[1])
+            (best, s1), s2 = ranked[0], (ranked[1][1] if len(ranked) > 1 else 0.0)
+            ok = s1 >= MIN_SCORE and s1 >= MARGIN * s2
+            hit = Match(best if ok else None, s1, s2)
+            if len(self._cache) < 100_000:
+                self._cache[text] = hit
+        return hit

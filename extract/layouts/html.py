@@ -1,0 +1,214 @@
+"""HTML pages → rows of cells, with spans into the page source.
+
+Uses the standard library's `html.parser` (tolerant of Word-pasted markup, unclosed tags,
+site chrome) with `convert_charrefs=False`, so every text fragment's position in the source is
+exact and `&nbsp;` and friends can be folded to spaces without moving offsets.
+
+`<tr>` becomes a grid row whose cells are the `<td>`/`<th>` texts, `colspan` expanded with
+blank cells so value columns stay aligned. Outside tables every block element (`p`, `div`,
+`br`, headings, `li`) ends a prose line. `rowspan` is not expanded: the spanning cells are
+row labels (三、本年度办理结果), never values, and readers look at the cells after the label.
+"""
+from __future__ import annotations
+
+import html
+from bisect import bisect_right
+from html.parser import HTMLParser
+
+from extract.document import Cell, Row
+from extract.layouts.text import _plain_row
+
+_BLOCK = {"p", "div", "br", "h1", "h2", "h3", "h4", "h5", "h6", "li", "section", "article",
+          "header", "footer", "title", "ul", "ol", "center", "blockquote", "hr"}
+_SKIP = {"script", "style", "noscript", "template", "head", "iframe", "object", "select"}
+
+
+class _Fragment:
+    __slots__ = ("text", "start", "end")
+
+    def __init__(self, text: str, start: int, end: int):
+        self.text, self.start, self.end = text, start, end
+
+
+def _join(frags: list[_Fragment]) -> Cell:
+    text = "".join(f.text for f in frags)
+    if not text.strip():
+        start = frags[0].start if frags else 0
+        return Cell("", start, start)
+    # span from the first to the last fragment holding non-space text
+    solid = [f for f in frags if f.text.strip()]
+    return Cell(" ".join(text.split()), solid[0].start, solid[-1].end)
+
+
+class _RowBuilder(HTMLParser):
+    def __init__(self, source: str):
+        super().__init__(convert_charrefs=False)
+        self.source = source
+        self.line_starts = [0]
+        for i, ch in enumerate(source):
+            if ch == "\n":
+                self.line_starts.append(i + 1)
+        self.rows: list[Row] = []
+        self.skip = 0
+        self.table_depth = 0
+        self.row_cells: list[Cell] | None = None
+        self.cell: list[_Fragment] | None = None
+        self.cell_colspan = 1
+        self.prose: list[_Fragment] = []
+
+    # -- positions
+    def _offset(self) -> int:
+        line, col = self.getpos()
+        return self.line_starts[line - 1] + col
+
+    # -- prose
+    def _flush_prose(self):
+        frags, self.prose = self.prose, []
+        text = "".join(f.text for f in frags)
+        if not text.strip():
+            return
+        # Re-read the prose line as plain text so numbers in it split off like in text layers.
+        joined = _join(frags)
+        row = _plain_row(_Mapped(frags), 0, len(text))
+        row.cells = [c for c in (_remap(frags, c) for c in row.cells) if c.text]
+        if row.cells:
+            self.rows.append(row)
+        elif joined.text:
+            self.rows.append(Row([joined]))
+
+    # -- handlers
+    def handle_starttag(self, tag, attrs):
+        if tag in _SKIP:
+            self.skip += 1
+            return
+        if self.skip:
+            return
+        if tag == "table":
+            self._flush_prose()
+            self.table_depth += 1
+        elif tag == "tr" and self.table_depth:
+            self._end_row()
+            self.row_cells = []
+        elif tag in ("td", "th") and self.table_depth:
+            if self.row_cells is None:
+                self.row_cells = []
+            self._end_cell()
+            self.cell = []
+            span = dict(attrs).get("colspan") or "1"
+            self.cell_colspan = int(span) if span.strip().isdigit() else 1
+        elif tag in _BLOCK and not self.table_depth:
+            self._flush_prose()
+
+    def handle_startendtag(self, tag, attrs):
+        if tag in _BLOCK and not self.table_depth and not self.skip:
+            self._flush_prose()
+
+    def handle_endtag(self, tag):
+        if tag in _SKIP:
+            self.skip = max(0, self.skip - 1)
+            return
+        if self.skip:
+            return
+        if tag in ("td", "th"):
+            self._end_cell()
+        elif tag == "tr":
+            self._end_row()
+        elif tag == "table" and self.table_depth:
+            self._end_row()
+            self.table_depth -= 1
+        elif tag in _BLOCK and not self.table_depth:
+            self._flush_prose()
+
+    def _text(self, text: str, start: int):
+        if self.skip:
+            return
+        frag = _Fragment(text, start, start + len(text))
+        if self.cell is not None:
+            self.cell.append(frag)
+        elif not self.table_depth:
+            self.prose.append(frag)
+
+    def handle_data(self, data):
+        self._text(data, self._offset())
+
+    def handle_entityref(self, name):
+        start = self._offset()
+        raw = f"&{name};"
+        if self.source.startswith(raw, start):
+            self._text(_entity(raw), start)
+            # keep span lengths right: the fragment covers the whole entity
+            self._last().end = start + len(raw)
+        else:
+            self._text(_entity(f"&{name}"), start)
+
+    def handle_charref(self, name):
+        start = self._offset()
+        raw = f"&#{name};"
+        self._text(_entity(raw), start)
+        self._last().end = start + len(raw) if self.source.startswith(raw, start) else start + len(raw) - 1
+
+    def _last(self) -> _Fragment:
+        if self.cell is not None and self.cell:
+            return self.cell[-1]
+        if self.prose:
+            return self.prose[-1]
+        return _Fragment("", 0, 0)
+
+    def _end_cell(self):
+        if self.cell is None:
+            return
+        if self.row_cells is None:
+            self.row_cells = []
+        cell = _join(self.cell)
+        self.row_cells.append(cell)
+        self.row_cells.extend(Cell("", cell.end, cell.end) for _ in range(self.cell_colspan - 1))
+        self.cell = None
+        self.cell_colspan = 1
+
+    def _end_row(self):
+        self._end_cell()
+        if self.row_cells and any(c.text for c in self.row_cells):
+            self.rows.append(Row(self.row_cells, grid=True, table=True))
+        self.row_cells = None
+
+    def close(self):
+        super().close()
+        self._end_row()
+        self._flush_prose()
+
+
+def _entity(raw: str) -> str:
+    text = html.unescape(raw)
+    return " " if text.isspace() or text == "\u00a0" else text
+
+
+class _Mapped(str):
+    """The concatenated prose text; `_remap` maps its offsets back to source offsets."""
+
+    def __new__(cls, frags):
+        return super().__new__(cls, "".join(f.text for f in frags))
+
+
+def _remap(frags: list[_Fragment], cell: Cell) -> Cell:
+    """Turn a cell spanning concatenated-prose offsets into one spanning source offsets."""
+    bounds, pos = [], 0
+    for f in frags:
+        bounds.append(pos)
+        pos += len(f.text)
+
+    def to_source(i: int, is_end: bool) -> int:
+        k = max(0, bisect_right(bounds, i - (1 if is_end else 0)) - 1)
+        f = frags[k]
+        rel = i - bounds[k]
+        if len(f.text) == f.end - f.start:
+            return f.start + rel
+        return f.end if is_end else f.start  # an entity: map to its whole span
+
+    return Cell(" ".join(cell.text.split()), to_source(cell.start, False), to_source(cell.end, True))
+
+
+def read_rows(source: str) -> list[Row]:
+    builder = _RowBuilder(source)
+    builder.feed(source)
+    builder.close()
+    return builder.rows

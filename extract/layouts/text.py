@@ -1,0 +1,157 @@
+"""Plain text and markdown → rows of cells.
+
+One pass over the lines recognises, line by line, the layouts real reports reach us in:
+
+- pipe rows (`| a | b |`), including rows whose cells are broken over several lines
+  (a row that opens with a lone `|` runs until the next line that starts with `|`);
+- tab-separated rows;
+- one cell per line, each cell a tab-prefixed line, rows separated by blank lines
+  (a following line with no tab continues the cell: wrapped headers);
+- plain lines, such as PDF text layers: whitespace splits the numbers from the label.
+
+Page footers (`- 4 -`, `— 5 —`) are dropped: they sit inside tables and look like values.
+"""
+from __future__ import annotations
+
+import regex
+
+from extract.document import Cell, Row
+from extract.numbers import parse_values
+
+_FOOTER = regex.compile(r"^\s*[-—–]{1,2}\s*\d{1,3}\s*[-—–]{1,2}\s*$|^\s*第\s*\d+\s*页(\s*共\s*\d+\s*页)?\s*$")
+_MD_SEPARATOR = regex.compile(r"^\s*\|?(\s*:?-{2,}:?\s*\|)+\s*:?-*:?\s*$")
+_MD_MARKS = regex.compile(r"^\s*(#{1,6}\s+|\*\*)|\*\*\s*$")
+_WS_TOKEN = regex.compile(r"\S+")
+
+
+def _lines(text: str):
+    pos = 0
+    for line in text.splitlines(keepends=True):
+        body = line.rstrip("\r\n")
+        yield body, pos
+        pos += len(line)
+
+
+def _cell(text: str, start: int, end: int) -> Cell:
+    """A cell trimmed of whitespace and markdown emphasis, its span following the trim."""
+    seg = text[start:end]
+    left = len(seg) - len(seg.lstrip())
+    right = len(seg.rstrip())
+    inner = seg[left:right]
+    m = _MD_MARKS.search(inner)
+    while m and inner:
+        if m.start() == 0:
+            left += m.end()
+            inner = inner[m.end():]
+        else:
+            inner = inner[: m.start()]
+        right = left + len(inner)
+        m = _MD_MARKS.search(inner)
+    return Cell(inner.strip(), start + left, start + left + len(inner.strip()))
+
+
+def _split(text: str, start: int, end: int, sep: str) -> list[Cell]:
+    cells, pos = [], start
+    while True:
+        i = text.find(sep, pos, end)
+        if i < 0:
+            cells.append(_cell(text, pos, end))
+            return cells
+        cells.append(_cell(text, pos, i))
+        pos = i + 1
+
+
+def _plain_row(text: str, start: int, end: int) -> Row:
+    """A line with no tabs or pipes: numbers are whitespace-separated tokens, the rest is label."""
+    cells: list[Cell] = []
+    label_start = label_end = None
+    for m in _WS_TOKEN.finditer(text, start, end):
+        if parse_values(m.group()):
+            if label_start is not None:
+                cells.append(Cell(text[label_start:label_end], label_start, label_end))
+                label_start = None
+            cells.append(Cell(m.group(), m.start(), m.end()))
+        else:
+            if label_start is None:
+                label_start = m.start()
+            label_end = m.end()
+    if label_start is not None:
+        cells.append(Cell(text[label_start:label_end], label_start, label_end))
+    return Row(cells)
+
+
+def read_rows(text: str) -> list[Row]:
+    rows: list[Row] = []
+    block: list[Cell] | None = None       # one-cell-per-line row being gathered
+    pipe_open: tuple[int, int] | None = None  # a pipe row broken over lines: (start, end)
+
+    def close_block():
+        nonlocal block
+        if block:
+            rows.append(Row(block))
+        block = None
+
+    def close_pipe():
+        nonlocal pipe_open
+        if pipe_open:
+            s, e = pipe_open
+            rows.append(_pipe_row(text, s, e))
+        pipe_open = None
+
+    for line, start in _lines(text):
+        end = start + len(line)
+        stripped = line.strip()
+        if _FOOTER.match(line):
+            continue
+        if pipe_open and line[:1].isspace() and stripped:
+            # cells broken over lines come indented; an unindented line ends the row
+            pipe_open = (pipe_open[0], end)
+            continue
+        if stripped.startswith("|"):
+            close_block()
+            close_pipe()
+            if _MD_SEPARATOR.match(line):
+                continue
+            if stripped.count("|") >= 2 and stripped.endswith("|") and stripped.strip("| "):
+                rows.append(_pipe_row(text, start, end))
+            else:
+                pipe_open = (start, end)
+            continue
+        close_pipe()
+        if not stripped:
+            close_block()
+            continue
+        if "\t" in line:
+            cells = _split(text, start, end, "\t")
+            filled = [c for c in cells if c.text]
+            if line.startswith("\t") and len(filled) <= 1:
+                # one cell per line: gather until a blank line ends the row
+                if block is None:
+                    block = []
+                block.extend(filled or [Cell("", start, start)])
+                continue
+            close_block()
+            rows.append(Row(cells))
+            continue
+        if block is not None:
+            # a wrapped cell: the line continues the block's last cell
+            if block and block[-1].text:
+                last = block[-1]
+                block[-1] = Cell(text[last.start:end].strip(), last.start, end)
+            else:
+                block.append(_cell(text, start, end))
+            continue
+        rows.append(_plain_row(text, start, end))
+    close_block()
+    close_pipe()
+    return [r for r in rows if r.cells]
+
+
+def _pipe_row(text: str, start: int, end: int) -> Row:
+    seg = text[start:end]
+    first = start + seg.index("|") + 1 if "|" in seg else start
+    last = start + seg.rindex("|") if "|" in seg else end
+    cells = _split(text, first, max(first, last), "|") if last > first else []
+    # Cells broken over lines arrive with newlines inside: fold them to spaces via strip.
+    cells = [Cell(" ".join(c.text.split()), c.start, c.end) for c in cells]
+    return Row(cells, grid=True, table=True)

@@ -1,0 +1,109 @@
+"""Who published the report, for which year, on which template, and when.
+
+- template: from the report's own headers (本年制发件数 … vs 本年新制作数量 …), never its year;
+- report year: from the title, else the 统计期限, else the year the text talks about most;
+- agency: as written in the title, else after 信息来源/发布机构, else the organ the text names;
+- published: a 发布时间 field, else a date line at the end or under the title.
+"""
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+
+import regex
+
+_MARKERS = {
+    "2021": ("本年制发件数", "本年废止件数", "现行有效件数", "本年处理决定数量", "本年收费金额",
+             "逾期不补正", "逾期未按收费通知", "国办公开办函〔2021〕30号"),
+    "2019": ("本年新制作数量", "本年新公开数量", "对外公开总数量", "上一年项目数量", "本年增/减",
+             "采购项目数量", "采购总金额", "政府集中采购"),
+}
+_TITLE = regex.compile(
+    r"(?P<pre>[^\n]{0,60}?)\s*(?P<year>20\d{2})\s*年\s*度?\s*(?P<post>[^\n]{0,30}?)\s*政府信息公开\s*(?:工作)?\s*(?:年度)?\s*报告")
+_PERIOD = regex.compile(r"统计(?:期限|周期|时限|时间)[^。\n]{0,12}?(?P<year>20\d{2})\s*年\s*1\s*月\s*1\s*日")
+_YEAR = regex.compile(r"(?<!\d)(20[12]\d)\s*年(?!\s*\d{1,2}\s*月\s*\d{1,2}\s*日)")
+_SOURCE = regex.compile(r"(?:信息来源|发布机构|来源单位|单位)\s*[:：]\s*\n?\s*(?P<name>[^\s\n|]{2,30})")
+_ORGAN = regex.compile(r"(?P<name>[\p{Han}]{2,20}?(?:人民政府办公室|人民政府办公厅|人民政府|管理委员会|管委会|委员会|办公室|管理区|局|厅|办))")
+_DATE = regex.compile(r"(?P<y>20\d{2})\s*[-年./]\s*(?P<m>\d{1,2})\s*[-月./]\s*(?P<d>\d{1,2})\s*日?")
+_PUBLISHED = regex.compile(r"(?:发布时间|发布日期|成文日期|印发日期)\s*[:：]?\s*\n?\s*" + _DATE.pattern)
+_AGENCY_JUNK = regex.compile(r"^.*[:：]|^(?:#+|\*+|\s|正文|关于|[0-9]+)+|[-—_|].*$")
+
+
+@dataclass(frozen=True)
+class Metadata:
+    template: str | None
+    template_evidence: str
+    report_year: int | None
+    year_evidence: str
+    agency: str | None
+    published: str | None
+
+
+def detect_template(text: str) -> tuple[str | None, str]:
+    hits = {t: [m for m in marks if m in text] for t, marks in _MARKERS.items()}
+    if not hits["2021"] and not hits["2019"]:
+        return None, "no template headers found"
+    best = max(hits, key=lambda t: len(hits[t]))
+    return best, f"{len(hits[best])} {best}-form headers ({', '.join(hits[best][:3])})"
+
+
+def _title(text: str):
+    head = text[:3000]
+    flat = regex.sub(r"[ \t]*\n[ \t]*", "", head)  # titles wrap over lines in PDF text
+    return _TITLE.search(head) or _TITLE.search(flat)
+
+
+def report_year(text: str, template: str | None) -> tuple[int | None, str]:
+    m = _title(text)
+    if m:
+        return int(m.group("year")), "title"
+    m = _PERIOD.search(text)
+    if m:
+        return int(m.group("year")), "统计期限"
+    years = Counter(int(y) for y in _YEAR.findall(text))
+    if template == "2019":
+        years = Counter({y: n for y, n in years.items() if y in (2019, 2020)})
+    elif template == "2021":
+        years = Counter({y: n for y, n in years.items() if y >= 2021})
+    if years:
+        year, _ = years.most_common(1)[0]
+        return year, "most mentioned year"
+    return None, "no year found"
+
+
+def agency(text: str) -> str | None:
+    m = _title(text)
+    if m:
+        name = _clean(m.group("pre")) or _clean(m.group("post"))
+        if name:
+            return name
+    m = _SOURCE.search(text[:5000])
+    if m:
+        return _clean(m.group("name"))
+    m = _ORGAN.search(regex.sub(r"\s+", "", text[:3000]))
+    return m.group("name") if m else None
+
+
+def _clean(name: str) -> str | None:
+    name = _AGENCY_JUNK.sub("", name.strip()).strip(" ，,：:（(")
+    return name if len(name) >= 2 else None
+
+
+def published(text: str) -> str | None:
+    m = _PUBLISHED.search(text[:5000])
+    if not m:
+        tail = text[-400:]
+        dates = list(_DATE.finditer(tail))
+        m = dates[-1] if dates else None
+    if not m:
+        return None
+    y, mo, d = int(m.group("y")), int(m.group("m")), int(m.group("d"))
+    if not (1 <= mo <= 12 and 1 <= d <= 31):
+        return None
+    return f"{y:04d}-{mo:02d}-{d:02d}"
+
+
+def read_metadata(text: str) -> Metadata:
+    template, evidence = detect_template(text)
+    year, year_evidence = report_year(text, template)
+    return Metadata(template, evidence, year, year_evidence, agency(text), published(text))

@@ -1,0 +1,82 @@
+"""Reading numbers as reports write them: `2,601`, `756. 308`, `+11`, `减1237`, `1.795（万元）`.
+
+A cell is a *value cell* when, after its unit annotation is removed, nothing but numbers or
+blank marks (`/`, `—`, `无` …) is left. Anything else is label text, even if it holds digits
+(`1.属于国家秘密`, `2023 年`).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import regex
+
+# One number: a sign word or mark, then digits with thousands separators or a decimal part
+# (OCR sometimes puts a space after the decimal point: `756. 308`).
+_NUMBER = regex.compile(
+    r"(?P<sign>[+\-—–−]|增加?|减少?)?\s*"
+    r"(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\s?\d+)?)"
+)
+_UNIT = regex.compile(r"[(（]?\s*(?:单位\s*[:：]?\s*)?(?P<unit>万元|亿元|元)\s*[)）]?")
+_COUNT_WORD = regex.compile(r"[件个项条次]$")
+NULL_MARKS = frozenset({"/", "／", "\\", "-", "—", "——", "–", "−", "－", "无", "空", "--", "---", "…"})
+_SEP = regex.compile(r"[\s,;、]*")
+
+
+@dataclass(frozen=True)
+class Value:
+    value: int | float | None   # None: the cell was written blank (`/`, `—`, `无`)
+    start: int                   # offsets relative to the cell text
+    end: int
+    unit: str | None = None      # 万元 / 元 / 亿元 when the cell states one
+
+
+def _to_number(sign: str | None, digits: str) -> int | float:
+    digits = digits.replace(",", "").replace(" ", "")
+    v: int | float = float(digits) if "." in digits else int(digits)
+    if sign and (sign in "-—–−" or sign.startswith("减")):
+        v = -v
+    return v
+
+
+def parse_values(text: str) -> list[Value] | None:
+    """The values a cell holds, or None when the cell is label text.
+
+    `0 0` (two cells run together) gives two values; a cell that is only a blank mark gives
+    one `Value(None)`; an empty cell gives an empty list.
+    """
+    s = text.strip()
+    if not s:
+        return []
+    if s in NULL_MARKS:
+        i = text.index(s)
+        return [Value(None, i, i + len(s))]
+    unit = None
+    m = _UNIT.search(text)
+    if m:
+        unit = m.group("unit")
+        text = text[: m.start()] + " " * (m.end() - m.start()) + text[m.end():]
+    text = _COUNT_WORD.sub(" ", text.rstrip()) if _COUNT_WORD.search(text.rstrip()) else text
+    out: list[Value] = []
+    pos = 0
+    for m in _NUMBER.finditer(text):
+        if _SEP.fullmatch(text[pos: m.start()]) is None:
+            return None
+        start = m.start("sign") if m.group("sign") else m.start("num")
+        out.append(Value(_to_number(m.group("sign"), m.group("num")), start, m.end(), unit))
+        pos = m.end()
+    if not out or _SEP.fullmatch(text[pos:]) is None:
+        return None
+    # A dash between two numbers is a range or a date, not a sign: `2021-2030` is text.
+    if len(out) > 1 and any(text[a.end:b.start].strip() == "" and b.value is not None and
+                            text[b.start] in "-—–−" for a, b in zip(out, out[1:])):
+        return None
+    return out
+
+
+def scale_to_wan(value: int | float, unit: str | None) -> int | float:
+    """Amounts are stored in 万元; a value stated in 元 or 亿元 is converted."""
+    if unit == "元":
+        return value / 10000
+    if unit == "亿元":
+        return value * 10000
+    return value

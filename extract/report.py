@@ -1,0 +1,159 @@
+"""One report in, canonical cells and checks out: the extraction core's entry points.
+
+    decode → rows (layout readers) → sections → tables (table readers) → checks → Report
+
+`extract_file(path)` never raises for a bad report: an unreadable or reportless file comes
+back as a `Report` with status `failed` and the reason in its checks.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from extract import checks as identity_checks
+from extract.decode import Decoded, Unreadable, decode
+from extract.document import Document, fold
+from extract.layouts import html as html_layout
+from extract.layouts import text as text_layout
+from extract.metadata import read_metadata
+from extract.sections import find_sections
+from extract.tables import appeals, applications, disclosure
+from extract.tables.base import CellValue, Check
+from xxgk import schema
+
+PARSER_VERSION = "0.1.0"
+MAX_BYTES = 50 * 1024 * 1024
+
+
+@dataclass
+class Report:
+    source: str
+    status: str = "failed"
+    template: str | None = None
+    report_year: int | None = None
+    agency: str | None = None
+    published: str | None = None
+    encoding: str | None = None
+    kind: str | None = None
+    sections: list[int] = field(default_factory=list)
+    cells: dict[str, CellValue] = field(default_factory=dict)
+    checks: list[Check] = field(default_factory=list)
+
+    def as_json(self) -> dict:
+        """The contract's `xxgk extract --jsonl` record."""
+        return {
+            "source": self.source,
+            "template": self.template,
+            "report_year": self.report_year,
+            "agency": self.agency,
+            "status": self.status,
+            "checks": [c.as_dict() for c in self.checks],
+            "cells": {k: c.value for k, c in self.cells.items()},
+            "spans": {k: list(c.span) for k, c in self.cells.items() if c.span},
+            "inferred": sorted(k for k, c in self.cells.items() if c.inferred),
+            "published": self.published,
+            "encoding": self.encoding,
+            "sections": self.sections,
+            "parser_version": PARSER_VERSION,
+        }
+
+
+def extract_file(path: str | Path, source: str | None = None) -> Report:
+    source = str(path) if source is None else source
+    try:
+        p = Path(path)
+        if p.stat().st_size > MAX_BYTES:
+            return _failed(source, f"file too large ({p.stat().st_size} bytes > {MAX_BYTES})")
+        data = p.read_bytes()
+    except OSError as e:
+        return _failed(source, f"cannot read file: {e.strerror or e}")
+    return extract_bytes(data, source)
+
+
+def extract_bytes(data: bytes, source: str = "<bytes>") -> Report:
+    try:
+        decoded = decode(data, source)
+    except Unreadable as e:
+        return _failed(source, str(e))
+    return extract_decoded(decoded, source)
+
+
+def extract_text(text: str, source: str = "<text>", kind: str = "text") -> Report:
+    return extract_decoded(Decoded(text, "str", kind), source)
+
+
+def read_document(decoded: Decoded) -> Document:
+    text = fold(decoded.text)
+    reader = html_layout if decoded.kind == "html" else text_layout
+    return Document(text, reader.read_rows(text), decoded.kind, decoded.encoding)
+
+
+def extract_decoded(decoded: Decoded, source: str) -> Report:
+    doc = read_document(decoded)
+    report = Report(source, encoding=decoded.encoding, kind=decoded.kind)
+    plain = "\n".join(r.text for r in doc.rows) if doc.kind == "html" else doc.text
+    meta = read_metadata(plain)
+    report.agency, report.published = meta.agency, meta.published
+    report.report_year = meta.report_year
+    report.template = meta.template
+    sections = find_sections(doc.rows)
+    report.sections = sorted(sections)
+    if meta.template is None:
+        if meta.report_year is not None and 3 in sections:
+            report.template = schema.template_for_year(meta.report_year)
+            report.checks.append(Check("template", False,
+                                       f"no template headers; assumed the {report.template} form "
+                                       f"from report year {meta.report_year}"))
+        else:
+            return _failed(source, "no report found: neither the 2019 nor the 2021 form's tables",
+                           report)
+    if meta.report_year is None:
+        report.checks.append(Check("report_year", False, "report year not found"))
+    elif meta.report_year < 2019:
+        return _failed(source, f"report year {meta.report_year} predates the 2019 form "
+                               "(only reports for 2019 on are standard)", report)
+    elif schema.template_for_year(meta.report_year) != report.template:
+        report.checks.append(Check("template_year", False,
+                                   f"{report.template} form in a {meta.report_year} report"))
+
+    tables = _read_tables(doc, report.template, sections)
+    if not any(t.found for t in tables):
+        return _failed(source, "no standard tables found", report)
+    cells: dict[str, CellValue] = {}
+    for t in tables:
+        cells.update(t.cells)
+        report.checks.extend(t.checks)
+    for t in tables:
+        if not t.found:
+            report.checks.append(Check(f"table:{t.table}", False, f"{t.table} table not found"))
+    report.cells = {k: cells.get(k, CellValue(None)) for k in schema.keys(report.template)}
+    report.checks.extend(identity_checks.place_short_rows(report.cells, report.template, tables[1].short))
+    report.checks.extend(identity_checks.solve(report.cells, report.template))
+    report.checks.extend(identity_checks.evaluate(report.cells, report.template))
+    missing = [s for s in (2, 3, 4) if s not in sections]
+    if missing:
+        report.checks.append(Check("sections", True, "headings not found for sections "
+                                   + ", ".join(map(str, missing)) + "; tables located by their labels"))
+    report.status = "ok" if all(c.ok for c in report.checks) else "warning"
+    return report
+
+
+def _read_tables(doc: Document, template: str, sections):
+    rows = doc.rows
+
+    def span(n: int) -> tuple[int, int]:
+        s = sections.get(n)
+        return (s.start, s.end) if s else (0, len(rows))
+
+    d = disclosure.read(rows, template, *span(2))
+    a = applications.read(rows, template, *span(3))
+    ap = appeals.read(rows, *span(4))
+    return [d, a, ap]
+
+
+def _failed(source: str, reason: str, report: Report | None = None) -> Report:
+    report = report or Report(source)
+    report.status = "failed"
+    report.cells = {}
+    report.checks.append(Check("readable", False, reason))
+    return report

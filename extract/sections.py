@@ -1,0 +1,77 @@
+"""Splitting a report's rows into its six sections by their headings.
+
+A heading is a short row that reads like a heading (numbered `二、`, `2、`, `（二）`, a markdown
+`#`, or standing alone) and names its section. Reports renumber (tables numbered 一/二/三 after
+a narrative 一…六), repeat headings, split them with spaces, and drop some; so each section
+takes the best-looking candidate, preferring its official numeral, then the later one
+(a mention in the preamble comes before the real heading).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import regex
+
+from extract.document import Row
+
+NUMERALS = "一二三四五六"
+TITLES = {
+    1: regex.compile(r"总体情况|概述"),
+    2: regex.compile(r"主动公开政府信息"),
+    3: regex.compile(r"收到和处理政府信息公开申请|收到和处理.{0,6}申请情况"),
+    4: regex.compile(r"行政复议.{0,12}行政诉讼|复议.{0,4}诉讼情况"),
+    5: regex.compile(r"存在的?主要问题|改进情况"),
+    6: regex.compile(r"其他需要报告的事项"),
+}
+_NUMBERED = regex.compile(r"^\s*(?:#{1,6}\s*)?(?:\*\*)?\s*(?P<num>[一二三四五六七八九十]|\d{1,2})\s*[、.．]")
+_HEADING_MAX = 40
+
+
+@dataclass(frozen=True)
+class Section:
+    number: int        # 1..6, the official section
+    start: int         # index of the heading row
+    end: int           # index one past the section's last row
+    title: str
+
+
+def _heading_text(row: Row) -> str | None:
+    cells = [c.text for c in row.cells if c.text]
+    if not cells or len(cells) > 2 or row.table:
+        return None
+    text = " ".join(cells)
+    if len(text) > _HEADING_MAX:
+        return None
+    return text
+
+
+def find_sections(rows: list[Row]) -> dict[int, Section]:
+    candidates: dict[int, list[tuple[int, int]]] = {n: [] for n in TITLES}
+    for i, row in enumerate(rows):
+        text = _heading_text(row)
+        if text is None:
+            continue
+        squashed = regex.sub(r"\s+", "", text)
+        for n, pattern in TITLES.items():
+            if pattern.search(squashed):
+                m = _NUMBERED.match(text)
+                score = 1
+                if m and m.group("num") == NUMERALS[n - 1]:
+                    score = 3
+                elif m and m.group("num") == str(n):
+                    score = 2
+                elif m:
+                    # a heading numbered like a sub-item (（一）…) is weaker but still counts
+                    score = 1
+                candidates[n].append((score, i))
+    chosen = {}
+    for n, cands in candidates.items():
+        if cands:
+            score, i = max(cands)  # best score, then the later row
+            chosen[n] = i
+    ordered = sorted((i, n) for n, i in chosen.items())
+    out = {}
+    for k, (i, n) in enumerate(ordered):
+        end = ordered[k + 1][0] if k + 1 < len(ordered) else len(rows)
+        out[n] = Section(n, i, end, rows[i].text)
+    return out

@@ -1,0 +1,193 @@
+"""Section 三: the applicant × outcome matrix (25 rows in the 2021 form, 23 in the 2019 form).
+
+Rows are printed in a fixed order, seven values each. The reader lines the report's value
+groups up against the official row list with a small dynamic programme (an edit distance):
+a group whose label confidently names a row may only take that row; a group without a
+usable label takes whichever row its position leaves; stray numbers (a displaced cell, a
+header digit) may be skipped cheaply, whole rows only at a price. This is what reads tables
+whose labels were shattered or detached from their numbers, without any per-layout rule.
+
+The 2021 form splits （六）其他处理 into three rows, but many reports still print it as one;
+both row lists are tried and the cheaper alignment wins.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+
+from extract.document import Row
+from extract.labels import LabelMatcher
+from extract.tables.base import CellValue, Check, Group, TableRead, groups
+from xxgk import schema
+
+TABLE = "applications"
+WIDTH = len(schema.APPLICANT_COLS)
+OTHER_PARTS = ("other_no_correction", "other_unpaid_fee", "other_other")
+
+# alignment costs
+_WRONG_LABEL = 8.0
+_UNLABELED = 1.0
+_PER_MISSING_VALUE = 1.5
+_SKIP_ROW = 4.0
+_SKIP_FULL_GROUP = 6.0
+_SKIP_STRAY = 0.5
+_BLANK_GROUP = 3.0
+
+
+@dataclass
+class Placed:
+    row: str
+    group: Group
+
+
+def _short_label(template: str, row: str) -> str:
+    label = schema.row_label(template, TABLE, row) if row in schema.rows(template, TABLE) \
+        else schema.row_label("2019", TABLE, row)
+    # "（三）不予公开 1.属于国家秘密": the part after the group name is what tells rows apart
+    return label.split(" ", 1)[1] if " " in label else label
+
+
+@cache
+def matcher(template: str) -> LabelMatcher:
+    rows = list(schema.rows(template, TABLE))
+    if "other" not in rows:
+        rows.append("other")
+    return LabelMatcher({r: _short_label(template, r) for r in rows})
+
+
+def row_variants(template: str) -> list[tuple[str, ...]]:
+    rows = schema.rows(template, TABLE)
+    if template == "2021":
+        i = rows.index(OTHER_PARTS[0])
+        single = rows[:i] + ("other",) + rows[i + len(OTHER_PARTS):]
+        return [rows, single]
+    return [rows]
+
+
+def _label_key(m: LabelMatcher, g: Group) -> str | None:
+    hit = m.match(g.label)
+    if hit.key is None and g.own_label and g.loose:
+        hit = m.match(g.loose + " " + g.label)
+    return hit.key
+
+
+def align(gs: list[Group], keys: list[str | None], rows: tuple[str, ...]) -> tuple[float, list[Placed]]:
+    """Cheapest monotone assignment of groups to rows (an edit distance)."""
+    n, k = len(gs), len(rows)
+    inf = float("inf")
+    cost = [[inf] * (k + 1) for _ in range(n + 1)]
+    back: list[list[tuple[int, int] | None]] = [[None] * (k + 1) for _ in range(n + 1)]
+    cost[0][0] = 0.0
+
+    def skip_group(i):
+        g = gs[i]
+        full = len(g.values) >= WIDTH - 2 and not g.blank_only
+        return (_SKIP_FULL_GROUP + (2.0 if keys[i] else 0.0)) if full else _SKIP_STRAY
+
+    def take(i, j):
+        g, key = gs[i], keys[i]
+        c = 0.0 if key == rows[j] else (_UNLABELED if key is None else _WRONG_LABEL)
+        c += _PER_MISSING_VALUE * abs(len(g.values) - WIDTH)
+        if g.blank_only:
+            c += _BLANK_GROUP
+        return c
+
+    for i in range(n + 1):
+        for j in range(k + 1):
+            here = cost[i][j]
+            if here == inf:
+                continue
+            if i < n and here + skip_group(i) < cost[i + 1][j]:
+                cost[i + 1][j] = here + skip_group(i)
+                back[i + 1][j] = (i, j)
+            if j < k and here + _SKIP_ROW < cost[i][j + 1]:
+                cost[i][j + 1] = here + _SKIP_ROW
+                back[i][j + 1] = (i, j)
+            if i < n and j < k:
+                c = here + take(i, j)
+                if c < cost[i + 1][j + 1]:
+                    cost[i + 1][j + 1] = c
+                    back[i + 1][j + 1] = (i, j)
+    placed: list[Placed] = []
+    i, j = n, k
+    while (i, j) != (0, 0):
+        pi, pj = back[i][j]
+        if pi == i - 1 and pj == j - 1:
+            placed.append(Placed(rows[j - 1], gs[i - 1]))
+        i, j = pi, pj
+    placed.reverse()
+    return cost[n][k], placed
+
+
+def read(rows: list[Row], template: str, start: int, end: int) -> TableRead:
+    """Read the table from rows[start:end]; rows printed short are left in `short`."""
+    out = TableRead(TABLE)
+    gs = groups(rows, start, end, expected=WIDTH)
+    m = matcher(template)
+    keys = [_label_key(m, g) for g in gs]
+    # the table starts at its first row; numbers before it belong to the preamble
+    first = next((i for i, k in enumerate(keys) if k in ("new_received", "carried_over")), None)
+    if first is not None:
+        gs, keys = gs[first:], keys[first:]
+    best = min((align(gs, keys, variant) + (variant,) for variant in row_variants(template)),
+               key=lambda t: t[0])
+    _, placed, variant = best
+    by_row = {p.row: p.group for p in placed}
+    out.found = bool(placed)
+    for p in placed:
+        key = keys[gs.index(p.group)]
+        if key is not None and key != p.row:
+            out.checks.append(Check(f"label:{TABLE}.{p.row}", False,
+                                    f"row printed as {p.group.label!r} was placed as {p.row}"))
+    for row in variant:
+        g = by_row.get(row)
+        if g is None:
+            for col in schema.APPLICANT_COLS:
+                out.cells[f"{TABLE}.{row}.{col}"] = CellValue(None)
+            continue
+        if len(g.values) == WIDTH:
+            for col, v in zip(schema.APPLICANT_COLS, g.values):
+                out.put(f"{TABLE}.{row}.{col}", v)
+        else:
+            for col in schema.APPLICANT_COLS:
+                out.cells[f"{TABLE}.{row}.{col}"] = CellValue(None)
+            out.short.append((row, g.values))
+    missing = [r for r in variant if r not in by_row]
+    if missing:
+        out.checks.append(Check(f"rows:{TABLE}", False,
+                                f"{len(variant) - len(missing)}/{len(variant)} rows found; missing: "
+                                + ", ".join(missing)))
+    stray = [g for g in gs if all(g is not p.group for p in placed)]
+    if stray:
+        # a number the table holds but no row claims may be a cell lost from some row
+        out.checks.append(Check(f"stray:{TABLE}", False, "values not placed in any row: "
+                                + "; ".join(_show(g) for g in stray)))
+    if variant != schema.rows(template, TABLE):
+        _split_other(out)
+    return out
+
+
+def _show(g: Group) -> str:
+    vals = " ".join("_" if v is None else str(v.value) for v in g.values)
+    return f"{g.label[:20]!r} {vals}" if g.label else vals
+
+
+def _split_other(out: TableRead):
+    """（六）其他处理 printed as one row in a 2021 report: its three parts are known only when
+    the row is all zeros (parts of zero are zero); otherwise they stay unknown."""
+    row = [out.cells.pop(f"{TABLE}.other.{c}") for c in schema.APPLICANT_COLS]
+    zero = all(c.value == 0 for c in row)
+    for part in OTHER_PARTS:
+        for col, c in zip(schema.APPLICANT_COLS, row):
+            key = f"{TABLE}.{part}.{col}"
+            if zero:
+                out.cells[key] = CellValue(0, None, inferred=True)
+            else:
+                out.cells[key] = CellValue(None)
+    detail = "（六）其他处理 printed as one row: " + " ".join(str(c.value) for c in row)
+    if zero:
+        out.checks.append(Check("inferred:other_split", False,
+                                detail + "; all zero, so each of its three parts is 0 (inferred)"))
+    else:
+        out.checks.append(Check("other_split", False,
+                                detail + "; its three parts cannot be told apart and are left null"))

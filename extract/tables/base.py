@@ -1,0 +1,124 @@
+"""What every table reader shares: value groups, read cells, and the reader's own report.
+
+A *value group* is one printed row's run of values with the label text that names it. The
+label is the row's own text when it has some; when the numbers stand alone (labels wrapped
+onto the lines above, or detached by a PDF→markdown conversion) it is the loose text seen
+since the previous group, marked as not the row's own.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from extract.document import Cell, Row
+from extract.numbers import Value, parse_values
+
+
+@dataclass(frozen=True)
+class Read:
+    """One value as printed: the number (None for a blank mark) and its span in the source."""
+    value: int | float | None
+    start: int
+    end: int
+    unit: str | None = None
+
+
+@dataclass
+class Group:
+    values: list[Read | None]      # None: an empty cell in a real table grid
+    label: str                     # the row's own label text, or loose text before it
+    own_label: bool
+    loose: str = ""                # loose text seen before the row, when it has its own label
+    row: int = 0                   # index of the row in the document
+    trailing_text: bool = False    # text followed the values on the same row
+
+    @property
+    def blank_only(self) -> bool:
+        return all(v is None or v.value is None for v in self.values)
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    ok: bool
+    detail: str
+
+    def as_dict(self) -> dict:
+        return {"name": self.name, "ok": self.ok, "detail": self.detail}
+
+
+@dataclass
+class CellValue:
+    value: int | float | None
+    span: tuple[int, int] | None = None
+    inferred: bool = False
+
+
+@dataclass
+class TableRead:
+    """A reader's result: the cells it could place and its own account of how it went."""
+    table: str
+    cells: dict[str, CellValue] = field(default_factory=dict)
+    checks: list[Check] = field(default_factory=list)
+    found: bool = False
+    # rows printed with fewer values than columns, left for the identities to place
+    short: list[tuple[str, list]] = field(default_factory=list)
+
+    def put(self, key: str, read: Read | None):
+        if read is None:
+            self.cells[key] = CellValue(None)
+        else:
+            self.cells[key] = CellValue(read.value, (read.start, read.end))
+
+
+def cell_values(cell: Cell) -> list[Read] | None:
+    vals = parse_values(cell.text)
+    if vals is None:
+        return None
+    return [Read(v.value, cell.start + v.start, cell.start + v.end, v.unit) for v in vals]
+
+
+def _trim(values: list[Read | None], expected: int | None) -> list[Read | None]:
+    """Grid rows carry padding cells around their values; drop them only when too many."""
+    limit = 0 if expected is None else expected
+    while len(values) > limit and values and values[-1] is None:
+        values.pop()
+    while len(values) > limit and values and values[0] is None:
+        values.pop(0)
+    return values
+
+
+def groups(rows: list[Row], start: int = 0, end: int | None = None,
+           expected: int | None = None) -> list[Group]:
+    """The value groups of rows[start:end], in reading order."""
+    out: list[Group] = []
+    loose: list[str] = []
+    for i in range(start, len(rows) if end is None else end):
+        row = rows[i]
+        label: list[str] = []
+        values: list[Read | None] = []
+        in_values = trailing = False
+        for cell in row.cells:
+            if not cell.text:
+                if in_values and row.grid:
+                    values.append(None)
+                continue
+            vals = cell_values(cell)
+            if vals is None:
+                if in_values:
+                    trailing = True
+                    break  # text after the values: a trailing note, not this row's values
+                label.append(cell.text)
+                continue
+            in_values = True
+            values.extend(vals)
+        if row.grid:
+            values = _trim(values, expected)
+        if not any(v is not None for v in values):
+            if label:
+                loose.append(" ".join(label))
+            continue
+        own = " ".join(label)
+        out.append(Group(values, own if own else " ".join(loose), bool(own),
+                         loose=" ".join(loose) if own else "", row=i, trailing_text=trailing))
+        loose = []
+    return out

@@ -1,0 +1,1 @@
+"""xxgk: the project package (schema, command line)."""

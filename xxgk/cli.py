@@ -1,0 +1,104 @@
+"""`xxgk`: the command line.
+
+    xxgk extract PATH... [--jsonl]    read reports, print JSON lines or a summary per report
+"""
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from extract.report import Report, extract_file
+from xxgk import schema
+
+REPORT_SUFFIXES = {".txt", ".md", ".html", ".htm", ".shtml", ".pdf", ".text", ""}
+
+
+def _inputs(paths: tuple[str, ...]) -> list[Path]:
+    """Files as given, and the report files under any directory, sorted, in argument order."""
+    out = []
+    for p in map(Path, paths):
+        if p.is_dir():
+            out.extend(sorted(f for f in p.rglob("*") if f.is_file()
+                              and f.suffix.lower() in REPORT_SUFFIXES and not f.name.startswith(".")))
+        else:
+            out.append(p)
+    return out
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def main():
+    """xxgk: government information disclosure annual reports → analysis-ready tables."""
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True)
+@click.option("--jsonl", is_flag=True, help="One JSON object per input file (the data contract).")
+def extract(paths, jsonl):
+    """Extract the three standard tables from report files (txt, md, html, pdf).
+
+    Directories are walked. Every input gets a result, `failed` with a reason when it cannot
+    be read; the exit status is 1 when any input failed.
+    """
+    console = Console(highlight=False)
+    failed = 0
+    for path in _inputs(paths):
+        report = extract_file(path, source=str(path))
+        failed += report.status == "failed"
+        if jsonl:
+            sys.stdout.write(json.dumps(report.as_json(), ensure_ascii=False) + "\n")
+            sys.stdout.flush()
+        else:
+            _summary(console, report)
+    sys.exit(1 if failed else 0)
+
+
+_STATUS_STYLE = {"ok": "green", "warning": "yellow", "failed": "bold red"}
+
+
+def _summary(console: Console, r: Report):
+    style = _STATUS_STYLE[r.status]
+    console.rule(f"[{style}]{r.status.upper()}[/] {r.source}")
+    console.print(f"agency {r.agency or '?'} · year {r.report_year or '?'} · {r.template or '?'} form"
+                  f" · {r.kind or '?'} ({r.encoding or '?'}) · published {r.published or '?'}")
+    if r.cells:
+        for table in schema.TABLES:
+            console.print(_table(r, table))
+    bad = [c for c in r.checks if not c.ok]
+    for c in bad:
+        console.print(f"[{'red' if r.status == 'failed' else 'yellow'}]✗ {c.name}[/] {c.detail}")
+    good = len(r.checks) - len(bad)
+    console.print(f"{good} checks passed, {len(bad)} not")
+
+
+def _table(r: Report, table: str) -> Table:
+    rows = schema.rows(r.template, table)
+    cols: list[str] = []
+    for row in rows:
+        for c in schema.cols(r.template, table, row):
+            if c not in cols:
+                cols.append(c)
+    t = Table(title=table, title_justify="left", show_lines=False, pad_edge=False)
+    t.add_column("row")
+    for c in cols:
+        t.add_column(c, justify="right")
+    for row in rows:
+        line = [f"{schema.row_label(r.template, table, row)[:18]}"]
+        for c in cols:
+            cell = r.cells.get(f"{table}.{row}.{c}")
+            if cell is None:
+                line.append("")
+            elif cell.value is None:
+                line.append("[dim]·[/]")
+            else:
+                line.append(f"[italic cyan]{cell.value}*[/]" if cell.inferred else str(cell.value))
+        t.add_row(*line)
+    return t
+
+
+if __name__ == "__main__":
+    main()
