@@ -67,14 +67,23 @@ class LabelMatcher:
         self._cache: dict[str, Match] = {}
 
     def scores(self, text: str) -> dict[str, float]:
+        """F1 of the label's features against each row's, weighted by inverse frequency.
+
+        Recall alone would let a short official label (`3.其他`) claim any text containing
+        其他; precision counts only features some official label has, so OCR junk is neutral.
+        """
         t = clean(text)
         if not t:
             return {k: 0.0 for k in self.keys}
         grams = _bigrams(t)
+        present = {f for f in self.idf if f in grams or (len(f) > 2 and f in t)}
+        seen = sum(self.idf[f] for f in present)
         out = {}
         for k in self.keys:
-            hit = sum(self.idf[f] for f in self.feats[k] if f in grams or (len(f) > 2 and f in t))
-            out[k] = hit / self.total[k] if self.total[k] else 0.0
+            hit = sum(self.idf[f] for f in self.feats[k] if f in present)
+            recall = hit / self.total[k] if self.total[k] else 0.0
+            precision = hit / seen if seen else 0.0
+            out[k] = 2 * recall * precision / (recall + precision) if hit else 0.0
         return out
 
     def match(self, text: str) -> Match:

@@ -55,14 +55,14 @@ def find_sections(rows: list[Row]) -> dict[int, Section]:
         for n, pattern in TITLES.items():
             if pattern.search(squashed):
                 m = _NUMBERED.match(text)
-                score = 1
-                if m and m.group("num") == NUMERALS[n - 1]:
-                    score = 3
-                elif m and m.group("num") == str(n):
-                    score = 2
+                if m and m.group("num") in (NUMERALS[n - 1], str(n)):
+                    score = 3      # numbered as the official form numbers it
                 elif m:
-                    # a heading numbered like a sub-item (（一）…) is weaker but still counts
-                    score = 1
+                    score = 2      # numbered otherwise (tables renumbered after a narrative)
+                elif text.lstrip().startswith("#"):
+                    score = 1.5    # a markdown heading
+                else:
+                    score = 1      # a bare line naming the section
                 candidates[n].append((score, i))
     chosen = {}
     for n, cands in candidates.items():
