@@ -2,7 +2,8 @@
 
 Reports come as UTF-8 (with or without BOM), UTF-16, GBK/GB18030 pages, HTML that declares
 its charset (sometimes wrongly), and PDFs. A BOM wins; then strict UTF-8; then the page's own
-`<meta charset>` if it decodes; then charset-normalizer's guess among Chinese encodings.
+`<meta charset>` if it decodes; then whichever of GB18030/UTF-16 reads as a disclosure report;
+then charset-normalizer's guess.
 """
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from charset_normalizer import from_bytes
 
 _META_CHARSET = regex.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_\-]+)""", regex.I)
 _HTML = regex.compile(r"<(html|body|table|div|p|meta|!doctype)\b", regex.I)
+_DOMAIN = regex.compile(r"信息公开|年度报告|政务公开")
 _BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
          (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
 
@@ -45,19 +47,13 @@ def decode(data: bytes, name: str = "") -> Decoded:
 def _decode_text(data: bytes) -> tuple[str, str]:
     for bom, enc in _BOMS:
         if data.startswith(bom):
-            return data.decode(enc), enc.replace("-sig", "") + " (BOM)"
-    if _looks_utf16(data):
-        enc = "utf-16-le" if data[1:2] == b"\x00" else "utf-16-be"
-        try:
-            return data.decode(enc), enc
-        except UnicodeDecodeError:
-            pass
-    if b"\x00" in data[:4096]:
-        raise Unreadable("binary file (NUL bytes), not text")
+            return data.decode(enc, errors="replace"), enc.replace("-sig", "") + " (BOM)"
     try:
         return data.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError:
-        pass
+    except UnicodeDecodeError as e:
+        if e.start >= len(data) - 3 and e.reason == "unexpected end of data":
+            # a file cut off inside its last character is still UTF-8
+            return data[: e.start].decode("utf-8"), "utf-8 (truncated)"
     m = _META_CHARSET.search(data[:4096])
     if m:
         declared = m.group(1).decode("ascii", "replace").lower()
@@ -66,28 +62,31 @@ def _decode_text(data: bytes) -> tuple[str, str]:
             return data.decode(enc), enc
         except (UnicodeDecodeError, LookupError):
             pass
-    try:
-        return data.decode("gb18030"), "gb18030"
-    except UnicodeDecodeError:
-        pass
-    best = from_bytes(data, cp_isolation=["gb18030", "big5", "utf_8", "utf_16"]).best()
+    # Without a BOM, GB18030 and UTF-16 both decode most byte strings; the one that reads as
+    # a disclosure report is the right one.
+    for enc in ("gb18030", "utf-16-le", "utf-16-be"):
+        try:
+            text = data.decode(enc)
+        except UnicodeDecodeError:
+            continue
+        if _DOMAIN.search(text[:20000]):
+            return text, enc
+    if b"\x00" in data[:4096]:
+        raise Unreadable("binary file (NUL bytes), not text")
+    best = from_bytes(data, cp_isolation=["gb18030", "big5", "utf_8"]).best()
     if best is None:
         raise Unreadable("cannot decode: not UTF-8, UTF-16 or a Chinese encoding")
     return str(best), best.encoding
 
 
-def _looks_utf16(data: bytes) -> bool:
-    head = data[:2000]
-    if len(head) < 4:
-        return False
-    even, odd = head[0::2], head[1::2]
-    return (odd.count(0) > len(odd) * 0.3) != (even.count(0) > len(even) * 0.3)
-
-
 def _pdf_text(data: bytes) -> str:
     """The PDF's text layer, pages joined by newlines (as pypdf gives it)."""
+    import logging
+
     from pypdf import PdfReader
     from pypdf.errors import PdfReadError
+
+    logging.getLogger("pypdf").setLevel(logging.ERROR)  # it logs every repaired xref
 
     try:
         reader = PdfReader(io.BytesIO(data))

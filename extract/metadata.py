@@ -22,10 +22,11 @@ _TITLE = regex.compile(
     r"(?P<pre>[^\n]{0,60}?)\s*(?P<year>20\d{2})\s*年\s*度?\s*(?P<post>[^\n]{0,30}?)\s*政府信息公开\s*(?:工作)?\s*(?:年度)?\s*报告")
 _PERIOD = regex.compile(r"统计(?:期限|周期|时限|时间)[^。\n]{0,12}?(?P<year>20\d{2})\s*年\s*1\s*月\s*1\s*日")
 _YEAR = regex.compile(r"(?<!\d)(20[12]\d)\s*年(?!\s*\d{1,2}\s*月\s*\d{1,2}\s*日)")
-_SOURCE = regex.compile(r"(?:信息来源|发布机构|来源单位|单位)\s*[:：]\s*\n?\s*(?P<name>[^\s\n|]{2,30})")
-_ORGAN = regex.compile(r"(?P<name>[\p{Han}]{2,20}?(?:人民政府办公室|人民政府办公厅|人民政府|管理委员会|管委会|委员会|办公室|管理区|局|厅|办))")
+_SOURCE = regex.compile(r"(?:信息来源|发布机构|来源单位|发文机关)\s*[:：]\s*\n?\s*(?P<name>[^\s\n|]{2,30})")
+_ORGAN = regex.compile(r"(?P<name>[\p{Han}]{2,20}?(?:人民政府办公室|人民政府办公厅|人民政府|管理委员会|管委会|委员会|办公室|管理区|局|厅|办)(?![理法事公]))")
 _DATE = regex.compile(r"(?P<y>20\d{2})\s*[-年./]\s*(?P<m>\d{1,2})\s*[-月./]\s*(?P<d>\d{1,2})\s*日?")
 _PUBLISHED = regex.compile(r"(?:发布时间|发布日期|成文日期|印发日期)\s*[:：]?\s*\n?\s*" + _DATE.pattern)
+_NAME = regex.compile(r"[\p{Han}（）()·]+")
 _AGENCY_JUNK = regex.compile(r"^.*[:：]|^(?:#+|\*+|\s|正文|关于|[0-9]+)+|[-—_|].*$")
 
 
@@ -72,21 +73,23 @@ def report_year(text: str, template: str | None) -> tuple[int | None, str]:
 
 
 def agency(text: str) -> str | None:
+    m = _SOURCE.search(text[:5000])
+    if m and _clean(m.group("name")):
+        return _clean(m.group("name"))
     m = _title(text)
     if m:
-        name = _clean(m.group("pre")) or _clean(m.group("post"))
-        if name:
-            return name
-    m = _SOURCE.search(text[:5000])
-    if m:
-        return _clean(m.group("name"))
+        for part in (m.group("pre"), m.group("post")):
+            name = _clean(part)
+            if name:
+                return name
     m = _ORGAN.search(regex.sub(r"\s+", "", text[:3000]))
     return m.group("name") if m else None
 
 
 def _clean(name: str) -> str | None:
     name = _AGENCY_JUNK.sub("", name.strip()).strip(" ，,：:（(")
-    return name if len(name) >= 2 else None
+    # an organ's name: Chinese characters, maybe a bracketed part; no sentence punctuation
+    return name if 2 <= len(name) <= 40 and _NAME.fullmatch(name) else None
 
 
 def published(text: str) -> str | None:

@@ -129,9 +129,10 @@ def read(rows: list[Row], template: str, start: int, end: int) -> TableRead:
     first = next((i for i, k in enumerate(keys) if k in ("new_received", "carried_over")), None)
     if first is not None:
         gs, keys = gs[first:], keys[first:]
-    best = min((align(gs, keys, variant) + (variant,) for variant in row_variants(template)),
-               key=lambda t: t[0])
-    _, placed, variant = best
+    tried = [align(gs, keys, variant) + (variant,) for variant in row_variants(template)]
+    # the one-row （六） variant counts only if that row is actually there
+    tried = [t for t in tried if "other" not in t[2] or any(p.row == "other" for p in t[1])] or tried[:1]
+    _, placed, variant = min(tried, key=lambda t: t[0])
     by_row = {p.row: p.group for p in placed}
     out.found = bool(placed)
     for p in placed:

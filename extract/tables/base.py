@@ -118,6 +118,13 @@ def groups(rows: list[Row], start: int = 0, end: int | None = None,
                 loose.append(" ".join(label))
             continue
         own = " ".join(label)
+        prev = out[-1] if out else None
+        if (expected and not own and not loose and prev and prev.row == i - 1
+                and len(prev.values) + len(values) <= expected and len(prev.values) < expected):
+            # one value per line with no blank line between rows: the line continues the row
+            prev.values.extend(values)
+            prev.row = i
+            continue
         out.append(Group(values, own if own else " ".join(loose), bool(own),
                          loose=" ".join(loose) if own else "", row=i, trailing_text=trailing))
         loose = []
