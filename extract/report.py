@@ -104,6 +104,10 @@ def extract_decoded(decoded: Decoded, source: str) -> Report:
             report.checks.append(Check("template", False,
                                        f"no template headers; assumed the {report.template} form "
                                        f"from report year {meta.report_year}"))
+        elif sections:
+            last = max(sections)
+            return _failed(source, f"no standard tables: the text ends in section {last} "
+                                   f"({sections[last].title}); truncated?", report)
         else:
             return _failed(source, "no report found: neither the 2019 nor the 2021 form's tables",
                            report)

@@ -16,6 +16,7 @@ from bisect import bisect_right
 from html.parser import HTMLParser
 
 from extract.document import Cell, Row
+from extract.layouts import text as text_layout
 from extract.layouts.text import _plain_row
 
 _BLOCK = {"p", "div", "br", "h1", "h2", "h3", "h4", "h5", "h6", "li", "section", "article",
@@ -62,10 +63,16 @@ class _RowBuilder(HTMLParser):
         return self.line_starts[line - 1] + col
 
     # -- prose
-    def _flush_prose(self):
+    def _flush_prose(self, preformatted: bool = False):
         frags, self.prose = self.prose, []
         text = "".join(f.text for f in frags)
         if not text.strip():
+            return
+        if preformatted:
+            # <pre> keeps a text report's own lines, tabs and pipes: read it as text
+            for row in text_layout.read_rows(_Mapped(frags)):
+                row.cells = [_remap(frags, c) for c in row.cells]
+                self.rows.append(row)
             return
         # Re-read the prose line as plain text so numbers in it split off like in text layers.
         joined = _join(frags)
@@ -96,6 +103,8 @@ class _RowBuilder(HTMLParser):
             self.cell = []
             span = dict(attrs).get("colspan") or "1"
             self.cell_colspan = int(span) if span.strip().isdigit() else 1
+        elif tag == "pre" and not self.table_depth:
+            self._flush_prose()
         elif tag in _BLOCK and not self.table_depth:
             self._flush_prose()
 
@@ -116,6 +125,8 @@ class _RowBuilder(HTMLParser):
         elif tag == "table" and self.table_depth:
             self._end_row()
             self.table_depth -= 1
+        elif tag == "pre" and not self.table_depth:
+            self._flush_prose(preformatted=True)
         elif tag in _BLOCK and not self.table_depth:
             self._flush_prose()
 

@@ -119,8 +119,9 @@ def groups(rows: list[Row], start: int = 0, end: int | None = None,
             continue
         own = " ".join(label)
         prev = out[-1] if out else None
-        if (expected and not own and not loose and prev and prev.row == i - 1
-                and len(prev.values) + len(values) <= expected and len(prev.values) < expected):
+        if (not own and not loose and prev and prev.row == i - 1 and not row.grid
+                and not prev.trailing_text and not rows[prev.row].grid
+                and (expected is None or len(prev.values) + len(values) <= expected)):
             # one value per line with no blank line between rows: the line continues the row
             prev.values.extend(values)
             prev.row = i

@@ -33,7 +33,7 @@ def read(rows: list[Row], template: str, start: int, end: int) -> TableRead:
     found: dict[str, tuple] = {}
     loose: list[Read] = []
     for g in groups(rows, start, end):
-        key = m.match(g.label).key if g.own_label else None
+        key = m.match(g.label).key
         if key is None:
             if not g.own_label and not g.trailing_text and len(g.values) == 1:
                 loose.append(g.values[0])

@@ -1,0 +1,31 @@
+"""Shared fixtures: the real reports under tests/fixtures/corpus with their gold values."""
+from __future__ import annotations
+
+import json
+from functools import cache
+from pathlib import Path
+
+import pytest
+
+from extract.report import Report, extract_file
+
+CORPUS = Path(__file__).parent / "fixtures" / "corpus"
+GOLD_FILES = sorted(CORPUS.glob("*/*.gold.json"))
+
+
+def gold(path: Path) -> dict:
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def source_of(gold_path: Path) -> Path:
+    return gold_path.parent / gold(gold_path)["file"]
+
+
+@cache
+def extracted(path: Path) -> Report:
+    return extract_file(path)
+
+
+@pytest.fixture(params=GOLD_FILES, ids=lambda p: p.name.removesuffix(".gold.json"))
+def gold_path(request) -> Path:
+    return request.param
