@@ -18,8 +18,8 @@ _MARKERS = {
     "2019": ("本年新制作数量", "本年新公开数量", "对外公开总数量", "上一年项目数量", "本年增/减",
              "采购项目数量", "采购总金额", "政府集中采购"),
 }
-_TITLE = regex.compile(
-    r"(?P<pre>[^\n]{0,60}?)\s*(?P<year>20\d{2})\s*年\s*度?\s*(?P<post>[^\n]{0,30}?)\s*政府信息公开\s*(?:工作)?\s*(?:年度)?\s*报告")
+_TITLE_END = regex.compile(r"政府信息公开\s*(?:工作)?\s*(?:年度)?\s*报告")
+_TITLE_HEAD = regex.compile(r"(?P<pre>[^\n]{0,60}?)\s*(?P<year>20\d{2})\s*年\s*度?\s*(?P<post>[^\n]{0,30}?)\s*$")
 _PERIOD = regex.compile(r"统计(?:期限|周期|时限|时间)[^。\n]{0,12}?(?P<year>20\d{2})\s*年\s*1\s*月\s*1\s*日")
 _YEAR = regex.compile(r"(?<!\d)(20[12]\d)\s*年(?!\s*\d{1,2}\s*月\s*\d{1,2}\s*日)")
 _SOURCE = regex.compile(r"(?:信息来源|发布机构|来源单位|发文机关)\s*[:：]\s*\n?\s*(?P<name>[^\s\n|]{2,30})")
@@ -49,9 +49,16 @@ def detect_template(text: str) -> tuple[str | None, str]:
 
 
 def _title(text: str):
+    """The title's year and the names around it: `XX局2023年政府信息公开工作年度报告`."""
     head = text[:3000]
     flat = regex.sub(r"[ \t]*\n[ \t]*", "", head)  # titles wrap over lines in PDF text
-    return _TITLE.search(head) or _TITLE.search(flat)
+    for source in (head, flat):
+        for end in _TITLE_END.finditer(source):
+            line_start = source.rfind("\n", 0, end.start()) + 1
+            m = _TITLE_HEAD.search(source, max(line_start, end.start() - 100), end.start())
+            if m:
+                return m
+    return None
 
 
 def report_year(text: str, template: str | None) -> tuple[int | None, str]:

@@ -7,6 +7,7 @@ blank marks (`/`, `—`, `无` …) is left. Anything else is label text, even i
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import regex
 
@@ -38,7 +39,8 @@ def _to_number(sign: str | None, digits: str) -> int | float:
     return v
 
 
-def parse_values(text: str) -> list[Value] | None:
+@lru_cache(maxsize=65536)
+def parse_values(text: str) -> tuple[Value, ...] | None:
     """The values a cell holds, or None when the cell is label text.
 
     `0 0` (two cells run together) gives two values; a cell that is only a blank mark gives
@@ -46,10 +48,10 @@ def parse_values(text: str) -> list[Value] | None:
     """
     s = text.strip()
     if not s:
-        return []
+        return ()
     if s in NULL_MARKS:
         i = text.index(s)
-        return [Value(None, i, i + len(s))]
+        return (Value(None, i, i + len(s)),)
     unit = None
     m = _UNIT.search(text)
     if m:
@@ -70,7 +72,7 @@ def parse_values(text: str) -> list[Value] | None:
     if len(out) > 1 and any(text[a.end:b.start].strip() == "" and b.value is not None and
                             text[b.start] in "-—–−" for a, b in zip(out, out[1:])):
         return None
-    return out
+    return tuple(out)
 
 
 def scale_to_wan(value: int | float, unit: str | None) -> int | float:

@@ -20,7 +20,7 @@ def test_labels_are_not_values(text):
 
 
 def test_empty_cell_has_no_values():
-    assert parse_values("   ") == []
+    assert parse_values("   ") == ()
 
 
 def test_spans_cover_sign_and_digits():

@@ -1,6 +1,7 @@
 """`xxgk`: the command line.
 
     xxgk extract PATH... [--jsonl]    read reports, print JSON lines or a summary per report
+    xxgk summary FILE.jsonl           one line per report of an `extract --jsonl` output
 """
 from __future__ import annotations
 
@@ -55,6 +56,29 @@ def extract(paths, jsonl):
         else:
             _summary(console, report)
     sys.exit(1 if failed else 0)
+
+
+@main.command()
+@click.argument("jsonl_file", type=click.File(encoding="utf-8"))
+def summary(jsonl_file):
+    """Summarise an `xxgk extract --jsonl` output: status, year, agency, failed checks."""
+    console = Console(highlight=False)
+    t = Table(show_lines=False, pad_edge=False)
+    for col in ("source", "status", "form", "year", "agency", "cells read", "not passed"):
+        t.add_column(col)
+    counts: dict[str, int] = {}
+    for line in jsonl_file:
+        rec = json.loads(line)
+        counts[rec["status"]] = counts.get(rec["status"], 0) + 1
+        cells = rec["cells"]
+        read = sum(v is not None for v in cells.values()) - len(rec.get("inferred", []))
+        bad = [c["name"] if rec["status"] != "failed" else c["detail"] for c in rec["checks"] if not c["ok"]]
+        style = _STATUS_STYLE[rec["status"]]
+        t.add_row(Path(rec["source"]).name, f"[{style}]{rec['status']}[/]", rec["template"] or "",
+                  str(rec["report_year"] or ""), rec["agency"] or "", f"{read}/{len(cells)}",
+                  ", ".join(bad)[:80])
+    console.print(t)
+    console.print(" · ".join(f"{n} {s}" for s, n in sorted(counts.items())))
 
 
 _STATUS_STYLE = {"ok": "green", "warning": "yellow", "failed": "bold red"}

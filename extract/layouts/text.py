@@ -35,30 +35,34 @@ def _lines(text: str):
 def _cell(text: str, start: int, end: int) -> Cell:
     """A cell trimmed of whitespace and markdown emphasis, its span following the trim."""
     seg = text[start:end]
-    left = len(seg) - len(seg.lstrip())
-    right = len(seg.rstrip())
-    inner = seg[left:right]
-    m = _MD_MARKS.search(inner)
-    while m and inner:
-        if m.start() == 0:
-            left += m.end()
-            inner = inner[m.end():]
-        else:
-            inner = inner[: m.start()]
-        right = left + len(inner)
+    inner = seg.strip()
+    if not inner:
+        return Cell("", start, start)
+    left = seg.find(inner[0])
+    if "#" in inner or "*" in inner:
         m = _MD_MARKS.search(inner)
-    return Cell(inner.strip(), start + left, start + left + len(inner.strip()))
+        while m and inner:
+            if m.start() == 0:
+                left += m.end()
+                inner = inner[m.end():]
+            else:
+                inner = inner[: m.start()]
+            m = _MD_MARKS.search(inner)
+        stripped = inner.lstrip()
+        left += len(inner) - len(stripped)
+        inner = stripped.rstrip()
+    return Cell(inner, start + left, start + left + len(inner))
 
 
 def _split(text: str, start: int, end: int, sep: str) -> list[Cell]:
     cells, pos = [], start
-    while True:
-        i = text.find(sep, pos, end)
-        if i < 0:
-            cells.append(_cell(text, pos, end))
-            return cells
-        cells.append(_cell(text, pos, i))
-        pos = i + 1
+    for part in text[start:end].split(sep):
+        if part and not part.isspace():
+            cells.append(_cell(text, pos, pos + len(part)))
+        else:
+            cells.append(Cell("", pos, pos))
+        pos += len(part) + 1
+    return cells
 
 
 def _plain_row(text: str, start: int, end: int) -> Row:
@@ -120,6 +124,12 @@ def read_rows(text: str) -> list[Row]:
         close_pipe()
         if not stripped:
             close_block()
+            continue
+        if line.startswith("\t") and line.count("\t") == 1:
+            # one cell per line: gather until a blank line ends the row
+            if block is None:
+                block = []
+            block.append(_cell(text, start + 1, end))
             continue
         if "\t" in line:
             cells = _split(text, start, end, "\t")

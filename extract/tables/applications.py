@@ -74,31 +74,34 @@ def _label_key(m: LabelMatcher, g: Group) -> str | None:
 def align(gs: list[Group], keys: list[str | None], rows: tuple[str, ...]) -> tuple[float, list[Placed]]:
     """Cheapest monotone assignment of groups to rows (an edit distance)."""
     n, k = len(gs), len(rows)
+    if n == k and all(len(g.values) == WIDTH and not g.blank_only and key in (None, row)
+                      for g, key, row in zip(gs, keys, rows)):
+        # the common case: one full row per official row, in order
+        return sum(_UNLABELED for key in keys if key is None), [Placed(r, g) for r, g in zip(rows, gs)]
     inf = float("inf")
     cost = [[inf] * (k + 1) for _ in range(n + 1)]
     back: list[list[tuple[int, int] | None]] = [[None] * (k + 1) for _ in range(n + 1)]
     cost[0][0] = 0.0
 
-    def skip_group(i):
-        g = gs[i]
+    skip = []
+    for g, key in zip(gs, keys):
         full = len(g.values) >= WIDTH - 2 and not g.blank_only
-        return (_SKIP_FULL_GROUP + (2.0 if keys[i] else 0.0)) if full else _SKIP_STRAY
+        skip.append((_SKIP_FULL_GROUP + (2.0 if key else 0.0)) if full else _SKIP_STRAY)
+    # the cost of taking group i as row j, less the label term added below
+    base = [_PER_MISSING_VALUE * abs(len(g.values) - WIDTH) + (_BLANK_GROUP if g.blank_only else 0.0)
+            for g in gs]
 
     def take(i, j):
-        g, key = gs[i], keys[i]
-        c = 0.0 if key == rows[j] else (_UNLABELED if key is None else _WRONG_LABEL)
-        c += _PER_MISSING_VALUE * abs(len(g.values) - WIDTH)
-        if g.blank_only:
-            c += _BLANK_GROUP
-        return c
+        key = keys[i]
+        return base[i] + (0.0 if key == rows[j] else (_UNLABELED if key is None else _WRONG_LABEL))
 
     for i in range(n + 1):
         for j in range(k + 1):
             here = cost[i][j]
             if here == inf:
                 continue
-            if i < n and here + skip_group(i) < cost[i + 1][j]:
-                cost[i + 1][j] = here + skip_group(i)
+            if i < n and here + skip[i] < cost[i + 1][j]:
+                cost[i + 1][j] = here + skip[i]
                 back[i + 1][j] = (i, j)
             if j < k and here + _SKIP_ROW < cost[i][j + 1]:
                 cost[i][j + 1] = here + _SKIP_ROW
@@ -135,8 +138,9 @@ def read(rows: list[Row], template: str, start: int, end: int) -> TableRead:
     _, placed, variant = min(tried, key=lambda t: t[0])
     by_row = {p.row: p.group for p in placed}
     out.found = bool(placed)
+    key_of = {id(g): k for g, k in zip(gs, keys)}
     for p in placed:
-        key = keys[gs.index(p.group)]
+        key = key_of[id(p.group)]
         if key is not None and key != p.row:
             out.checks.append(Check(f"label:{TABLE}.{p.row}", False,
                                     f"row printed as {p.group.label!r} was placed as {p.row}"))

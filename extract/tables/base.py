@@ -13,7 +13,7 @@ from extract.document import Cell, Row
 from extract.numbers import Value, parse_values
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Read:
     """One value as printed: the number (None for a blank mark) and its span in the source."""
     value: int | float | None

@@ -1,0 +1,38 @@
+# Two commands for a newcomer: `make run` and `make test`. Both create .venv from pyproject.toml.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
+
+.PHONY: install run test bench score clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	rm -f $(VENV)/.installed-*
+	touch $@
+
+install: $(STAMP)
+
+## run: extract every bundled sample report into data/processed/extract.jsonl and summarise
+run: install
+	@mkdir -p data/processed
+	$(BIN)/xxgk extract data/raw/samples --jsonl > data/processed/extract.jsonl.tmp || true
+	@mv data/processed/extract.jsonl.tmp data/processed/extract.jsonl
+	$(BIN)/xxgk summary data/processed/extract.jsonl
+
+## test: the whole test suite
+test: install
+	$(BIN)/pytest -q
+
+## bench: extraction throughput (see README)
+bench: install
+	$(BIN)/python benchmarks/extract_throughput.py
+
+## score: accuracy against the gold files in ../shared (when present)
+score: install
+	PATH=$(CURDIR)/$(BIN):$$PATH $(PYTHON) ../shared/tools/score.py ../shared/corpus/dev ../shared/corpus/real
+
+clean:
+	rm -rf $(VENV) data/processed/*.jsonl
