@@ -22,6 +22,7 @@ _FOOTER = regex.compile(r"^\s*[-—–]{1,2}\s*\d{1,3}\s*[-—–]{1,2}\s*$|^\s*
 _MD_SEPARATOR = regex.compile(r"^\s*\|?(\s*:?-{2,}:?\s*\|)+\s*:?-*:?\s*$")
 _MD_MARKS = regex.compile(r"^\s*(#{1,6}\s+|\*\*)|\*\*\s*$")
 _WS_TOKEN = regex.compile(r"\S+")
+_MD_ONLY = regex.compile(r"#{1,6}|\*+")
 
 
 def _lines(text: str):
@@ -70,15 +71,24 @@ def _plain_row(text: str, start: int, end: int) -> Row:
     cells: list[Cell] = []
     label_start = label_end = None
     for m in _WS_TOKEN.finditer(text, start, end):
-        if parse_values(m.group()):
+        a, b = m.span()
+        token = m.group()
+        if "#" in token or "*" in token:
+            # markdown heading marks and emphasis are layout, not text
+            if _MD_ONLY.fullmatch(token):
+                continue
+            a += len(token) - len(token.lstrip("*"))
+            b -= len(token) - len(token.rstrip("*"))
+            token = text[a:b]
+        if parse_values(token):
             if label_start is not None:
                 cells.append(Cell(text[label_start:label_end], label_start, label_end))
                 label_start = None
-            cells.append(Cell(m.group(), m.start(), m.end()))
+            cells.append(Cell(token, a, b))
         else:
             if label_start is None:
-                label_start = m.start()
-            label_end = m.end()
+                label_start = a
+            label_end = b
     if label_start is not None:
         cells.append(Cell(text[label_start:label_end], label_start, label_end))
     return Row(cells)
