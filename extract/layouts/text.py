@@ -132,8 +132,8 @@ def read_rows(text: str) -> list[Row]:
                 pipe_open = (start, end)
             continue
         close_pipe()
-        if not stripped:
-            close_block()
+        if not stripped and "\t" not in line:
+            close_block()  # a truly empty line ends a one-cell-per-line row; a lone tab is a blank cell
             continue
         if line.startswith("\t") and line.count("\t") == 1:
             # one cell per line: gather until a blank line ends the row

@@ -87,6 +87,17 @@ def _trim(values: list[Read | None], expected: int | None) -> list[Read | None]:
     return values
 
 
+def _text_blanks(values: list[Read | None], expected: int | None) -> list[Read | None]:
+    """In text layouts an empty cell is usually padding, but when keeping the empty cells
+    between the values gives exactly the table's width, they are the table's blank cells
+    (a row with only 自然人 and 总计 filled, tab-separated or one cell per line)."""
+    while values and values[-1] is None:
+        values.pop()
+    if expected is not None and len(values) == expected:
+        return values
+    return [v for v in values if v is not None]
+
+
 def groups(rows: list[Row], start: int = 0, end: int | None = None,
            expected: int | None = None) -> list[Group]:
     """The value groups of rows[start:end], in reading order."""
@@ -99,7 +110,7 @@ def groups(rows: list[Row], start: int = 0, end: int | None = None,
         in_values = trailing = False
         for cell in row.cells:
             if not cell.text:
-                if in_values and row.grid:
+                if in_values:
                     values.append(None)
                 continue
             vals = cell_values(cell)
@@ -113,6 +124,8 @@ def groups(rows: list[Row], start: int = 0, end: int | None = None,
             values.extend(vals)
         if row.grid:
             values = _trim(values, expected)
+        else:
+            values = _text_blanks(values, expected)
         if not any(v is not None for v in values):
             if label:
                 loose.append(" ".join(label))
