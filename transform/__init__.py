@@ -1,0 +1,1 @@
+"""Extracted reports → canonical records → Arrow/parquet releases and the DuckDB views."""

@@ -1,0 +1,30 @@
+"""Crawl report pages from a list of URLs into the raw store."""
+from __future__ import annotations
+
+from collections import Counter
+
+from flows import settings
+from prefect import flow, task
+
+from ingest.crawl import CrawlSettings, crawl, read_targets
+from ingest.raw_store import RawStore
+
+
+@task(name="fetch-all")
+def fetch_all(url_list: str, raw: str, crawl_settings: CrawlSettings) -> dict:
+    entries = crawl(read_targets(url_list), RawStore(raw), crawl_settings)
+    return dict(Counter(e.status for e in entries))
+
+
+@flow(name="xxgk-crawl")
+def crawl_flow(url_list: str, data: str = "data", delay: float = 1.0, timeout: float = 20.0,
+               retries: int = 3, backoff: float = 1.0) -> dict:
+    raw, _ = settings.data_paths(data)
+    s = CrawlSettings(timeout=timeout, retries=retries, backoff=backoff, delay=delay)
+    return fetch_all(url_list, str(raw), s)
+
+
+if __name__ == "__main__":
+    import sys
+
+    print(crawl_flow(sys.argv[1]))

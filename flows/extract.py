@@ -1,0 +1,91 @@
+"""Extract every stored document this parser version has not extracted yet, in batches.
+
+Documents are grouped into a few batches per worker (not one task per document), each batch a
+Prefect task that extracts its documents and writes one batch directory atomically. The task
+runner comes from XXGK_TASK_RUNNER: `process` (default: one process per core), `thread`, or
+`dask` (a local Dask cluster) / `dask://host:port` (an existing one; needs prefect-dask).
+"""
+from __future__ import annotations
+
+import math
+import os
+from collections import Counter
+from datetime import datetime, timezone
+from pathlib import Path
+
+from flows import settings
+from prefect import flow, task
+from prefect.task_runners import ProcessPoolTaskRunner, ThreadPoolTaskRunner
+
+from extract.report import extract_file
+from ingest.raw_store import RawStore
+from transform import store as work
+from transform.datasets import report_rows
+
+MAX_BATCH = 2000
+
+
+def task_runner(spec: str | None = None):
+    spec = spec or os.environ.get("XXGK_TASK_RUNNER", "process")
+    workers = os.cpu_count() or 1
+    if spec == "thread":
+        return ThreadPoolTaskRunner(max_workers=workers)
+    if spec.startswith("dask"):
+        from prefect_dask import DaskTaskRunner
+
+        address = spec.removeprefix("dask").removeprefix("://")
+        return DaskTaskRunner(address=f"tcp://{address}") if address else DaskTaskRunner(
+            cluster_kwargs={"n_workers": workers, "threads_per_worker": 1, "processes": True})
+    return ProcessPoolTaskRunner(max_workers=workers)
+
+
+def plan(todo: list[dict], workers: int) -> list[list[dict]]:
+    """A few batches per worker, none larger than MAX_BATCH documents."""
+    if not todo:
+        return []
+    n = max(min(len(todo), workers * 3), math.ceil(len(todo) / MAX_BATCH))
+    size = math.ceil(len(todo) / n)
+    return [todo[i:i + size] for i in range(0, len(todo), size)]
+
+
+@task(name="extract-batch")
+def extract_batch(data: str, docs: list[dict]) -> dict:
+    raw, processed = settings.data_paths(data)
+    store = RawStore(raw)
+    rows: dict[str, list[dict]] = {}
+    statuses: Counter = Counter()
+    now = datetime.now(timezone.utc).replace(microsecond=0)
+    for d in docs:
+        report = extract_file(store.path_of(d["sha256"]), source=d["source"])
+        statuses[report.status] += 1
+        for name, items in report_rows(d["sha256"], report, now, d.get("agency_hint"),
+                                       d.get("year_hint")).items():
+            rows.setdefault(name, []).extend(items)
+    work.write_batch(processed, rows)
+    return dict(statuses)
+
+
+def pending(data: str) -> list[dict]:
+    raw, processed = settings.data_paths(data)
+    done = work.done(processed)
+    return [{"sha256": sha, "source": e.source, "agency_hint": e.agency_hint, "year_hint": e.year_hint}
+            for sha, e in RawStore(raw).documents().items() if sha not in done]
+
+
+@flow(name="xxgk-extract", task_runner=ThreadPoolTaskRunner(max_workers=1))
+def extract_flow(data: str = "data") -> dict:
+    data = str(Path(data).absolute())  # batches may run in other processes
+    todo = pending(data)
+    futures = extract_batch.map(data, plan(todo, os.cpu_count() or 1)) if todo else []
+    total: Counter = Counter()
+    for f in futures:
+        total.update(f.result())
+    return {"extracted": len(todo), **total}
+
+
+def run_extract(data: str = "data", runner: str | None = None) -> dict:
+    return extract_flow.with_options(task_runner=task_runner(runner))(data)
+
+
+if __name__ == "__main__":
+    print(run_extract())

@@ -1,0 +1,98 @@
+"""The raw store: every fetched or ingested document kept once, by content, with a manifest.
+
+    data/raw/store/ab/ab12…ef        the bytes, named by their sha256
+    data/raw/manifest.jsonl          one line per input seen: where it came from and what became of it
+
+The manifest is append-only JSON lines, flushed and fsynced per line, so a crash loses at most
+the line being written (a torn last line is skipped when read). A document's bytes are written
+to a temporary file and renamed into place, so the store never holds half a document.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+STORED = "stored"                 # bytes in the store, ready to extract
+NEEDS_ATTACHMENT = "needs_attachment"  # the page only links the report (.pdf/.doc…)
+ERROR = "error"                   # nothing usable was fetched or read
+
+
+@dataclass
+class Entry:
+    source: str                    # URL or path as given
+    status: str                    # stored | needs_attachment | error
+    sha256: str | None = None
+    bytes: int | None = None
+    fetched_at: str = field(default_factory=lambda: datetime.now(timezone.utc).isoformat(timespec="seconds"))
+    http_status: int | None = None
+    content_type: str | None = None
+    charset: str | None = None
+    attachment_url: str | None = None
+    error: str | None = None
+    agency_hint: str | None = None  # from a crawl list's optional columns
+    year_hint: int | None = None
+
+
+class RawStore:
+    def __init__(self, root: str | Path):
+        self.root = Path(root)
+        self.blobs = self.root / "store"
+        self.manifest_path = self.root / "manifest.jsonl"
+
+    def path_of(self, sha256: str) -> Path:
+        return self.blobs / sha256[:2] / sha256
+
+    def put(self, data: bytes) -> str:
+        """Store bytes once; returns their sha256."""
+        sha = hashlib.sha256(data).hexdigest()
+        dest = self.path_of(sha)
+        if not dest.exists():
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=".tmp-")
+            with os.fdopen(fd, "wb") as f:
+                f.write(data)
+                f.flush()
+                os.fsync(f.fileno())
+            os.replace(tmp, dest)
+        return sha
+
+    def record(self, entry: Entry) -> Entry:
+        self.root.mkdir(parents=True, exist_ok=True)
+        line = json.dumps(asdict(entry), ensure_ascii=False) + "\n"
+        with open(self.manifest_path, "a", encoding="utf-8") as f:
+            f.write(line)
+            f.flush()
+            os.fsync(f.fileno())
+        return entry
+
+    def entries(self) -> list[Entry]:
+        if not self.manifest_path.exists():
+            return []
+        out = []
+        with open(self.manifest_path, encoding="utf-8") as f:
+            for line in f:
+                try:
+                    out.append(Entry(**json.loads(line)))
+                except (json.JSONDecodeError, TypeError):
+                    continue  # a line torn by a crash
+        return out
+
+    def latest(self) -> dict[str, Entry]:
+        """The last word on each source: a re-fetch supersedes an earlier attempt."""
+        out: dict[str, Entry] = {}
+        for e in self.entries():
+            out[e.source] = e
+        return out
+
+    def documents(self) -> dict[str, Entry]:
+        """Stored documents by sha256, each with the first source it was seen under."""
+        docs: dict[str, Entry] = {}
+        for e in self.latest().values():
+            if e.status == STORED and e.sha256 and e.sha256 not in docs:
+                docs[e.sha256] = e
+        return docs

@@ -1,0 +1,124 @@
+"""The published datasets: their Arrow schemas (derived from `xxgk.schema`) and their rows.
+
+    reports       one row per extracted document (status ok or warning)
+    cells         long form: document × canonical key, value, inferred, source span
+    checks        every check of every extracted document
+    failures      every input that did not extract (fetch errors, pages needing an attachment,
+                  unreadable files), with its reason
+    disclosure, applications, appeals
+                  wide form: document × row code, one column per column code
+    dictionary    codes, Chinese labels and units of both templates
+"""
+from __future__ import annotations
+
+from functools import cache
+
+import pyarrow as pa
+
+from extract.report import PARSER_VERSION, Report
+from xxgk import schema
+
+REPORTS = pa.schema([
+    ("sha256", pa.string()), ("source", pa.string()), ("agency", pa.string()),
+    ("report_year", pa.int16()), ("template", pa.string()), ("status", pa.string()),
+    ("published", pa.string()), ("encoding", pa.string()), ("kind", pa.string()),
+    ("cells_read", pa.int16()), ("cells_inferred", pa.int16()), ("checks_failed", pa.int16()),
+    ("agency_hint", pa.string()), ("year_hint", pa.int16()),
+    ("parser_version", pa.string()), ("extracted_at", pa.timestamp("s", tz="UTC")),
+])
+CELLS = pa.schema([
+    ("sha256", pa.string()), ("template", pa.string()), ("table", pa.string()), ("row", pa.string()),
+    ("col", pa.string()), ("key", pa.string()), ("value", pa.float64()), ("inferred", pa.bool_()),
+    ("span_start", pa.int32()), ("span_end", pa.int32()),
+])
+CHECKS = pa.schema([
+    ("sha256", pa.string()), ("name", pa.string()), ("ok", pa.bool_()), ("detail", pa.string()),
+])
+FAILURES = pa.schema([
+    ("source", pa.string()), ("sha256", pa.string()), ("stage", pa.string()), ("status", pa.string()),
+    ("reason", pa.string()), ("attachment_url", pa.string()), ("http_status", pa.int16()),
+    ("at", pa.string()),
+])
+DICTIONARY = pa.schema([
+    ("template", pa.string()), ("table", pa.string()), ("row", pa.string()), ("col", pa.string()),
+    ("key", pa.string()), ("number", pa.string()), ("row_label", pa.string()),
+    ("col_label", pa.string()), ("unit", pa.string()),
+])
+
+
+@cache
+def wide_columns(table: str) -> tuple[str, ...]:
+    """Every column code a table has in either template, in the forms' order."""
+    cols: dict[str, None] = {}
+    for t in schema.TEMPLATES:
+        for row in schema.rows(t, table):
+            for c in schema.cols(t, table, row):
+                cols.setdefault(c)
+    return tuple(cols)
+
+
+@cache
+def wide_schema(table: str) -> pa.Schema:
+    fields = [("sha256", pa.string()), ("template", pa.string()), ("row", pa.string())]
+    fields += [(c, pa.float64()) for c in wide_columns(table)]
+    return pa.schema(fields)
+
+
+ALL = {"reports": REPORTS, "cells": CELLS, "checks": CHECKS, "failures": FAILURES,
+       "disclosure": wide_schema("disclosure"), "applications": wide_schema("applications"),
+       "appeals": wide_schema("appeals"), "dictionary": DICTIONARY}
+
+
+def report_rows(sha256: str, report: Report, extracted_at, agency_hint=None, year_hint=None) -> dict[str, list[dict]]:
+    """One extracted document's rows for every dataset it belongs in."""
+    if report.status == "failed":
+        reason = "; ".join(c.detail for c in report.checks if not c.ok) or "failed"
+        return {"failures": [{"source": report.source, "sha256": sha256, "stage": "extract",
+                              "status": "failed", "reason": reason, "attachment_url": None,
+                              "http_status": None, "at": extracted_at.isoformat(timespec="seconds")}]}
+    t = report.template
+    out: dict[str, list[dict]] = {"reports": [{
+        "sha256": sha256, "source": report.source, "agency": report.agency,
+        "report_year": report.report_year, "template": t, "status": report.status,
+        "published": report.published, "encoding": report.encoding, "kind": report.kind,
+        "cells_read": sum(c.value is not None and not c.inferred for c in report.cells.values()),
+        "cells_inferred": sum(c.inferred for c in report.cells.values()),
+        "checks_failed": sum(not c.ok for c in report.checks),
+        "agency_hint": agency_hint, "year_hint": year_hint,
+        "parser_version": PARSER_VERSION, "extracted_at": extracted_at,
+    }]}
+    out["cells"] = []
+    wide: dict[tuple[str, str], dict] = {}
+    for key, cell in report.cells.items():
+        table, row, col = key.split(".")
+        out["cells"].append({
+            "sha256": sha256, "template": t, "table": table, "row": row, "col": col, "key": key,
+            "value": cell.value, "inferred": cell.inferred,
+            "span_start": cell.span[0] if cell.span else None,
+            "span_end": cell.span[1] if cell.span else None,
+        })
+        wide.setdefault((table, row), {"sha256": sha256, "template": t, "row": row})[col] = cell.value
+    for table in schema.TABLES:
+        out[table] = [r for (tb, _), r in wide.items() if tb == table]
+    out["checks"] = [{"sha256": sha256, **c.as_dict()} for c in report.checks]
+    return out
+
+
+def fetch_failure(entry) -> dict:
+    """A manifest entry that never became a document to extract."""
+    reason = entry.error or entry.status
+    if entry.status == "needs_attachment":
+        reason = f"the page only links the report as an attachment: {entry.attachment_url}"
+    return {"source": entry.source, "sha256": entry.sha256, "stage": "fetch", "status": entry.status,
+            "reason": reason, "attachment_url": entry.attachment_url,
+            "http_status": entry.http_status, "at": entry.fetched_at}
+
+
+def dictionary_rows() -> list[dict]:
+    return [{"template": c.template, "table": c.table, "row": c.row, "col": c.col, "key": c.key,
+             "number": c.number, "row_label": c.row_label, "col_label": c.col_label, "unit": c.unit}
+            for c in schema.codes()]
+
+
+def to_table(name: str, rows: list[dict]) -> pa.Table:
+    return pa.Table.from_pylist(rows, schema=ALL[name])

@@ -1,0 +1,211 @@
+"""Where extraction results live between runs, and how a publication replaces the last one.
+
+    data/processed/work/parser=<version>/batch-<id>/<dataset>.parquet
+        what each extraction batch produced; a batch directory appears whole (written under a
+        temporary name, then renamed) or not at all. Which documents are done for this parser
+        version is read from here, so a nightly run with nothing new does almost no work.
+    data/processed/releases/<id>/<dataset>.parquet + manifest.json
+        one complete publication
+    data/processed/current -> releases/<id>
+        a symlink swapped atomically: readers see the old publication or the new, never a mix
+    data/processed/xxgk.duckdb
+        views over current/*.parquet (from sql/*.sql), rebuilt beside and renamed into place
+
+`lock(root)` refuses a second run on the same data folder while one is going.
+"""
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import json
+import os
+import shutil
+import uuid
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from extract.report import PARSER_VERSION
+from transform.datasets import ALL, dictionary_rows, to_table
+
+SQL_DIR = Path(__file__).resolve().parents[1] / "sql"
+KEEP_RELEASES = 2
+
+
+class RunInProgress(RuntimeError):
+    pass
+
+
+_HELD: set[Path] = set()
+
+
+@contextmanager
+def lock(root: Path):
+    root = root.absolute()
+    if root in _HELD:  # a flow run inside another on the same data: the outer one holds it
+        yield
+        return
+    root.mkdir(parents=True, exist_ok=True)
+    f = open(root / ".xxgk.lock", "a+")
+    try:
+        fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        f.seek(0)
+        holder = f.read().strip() or "another process"
+        f.close()
+        raise RunInProgress(f"another xxgk run is using {root} ({holder}); try again when it ends") from None
+    f.seek(0)
+    f.truncate()
+    f.write(f"pid {os.getpid()} since {datetime.now(timezone.utc).isoformat(timespec='seconds')}")
+    f.flush()
+    _HELD.add(root)
+    try:
+        yield
+    finally:
+        _HELD.discard(root)
+        fcntl.flock(f, fcntl.LOCK_UN)
+        f.close()
+
+
+def work_dir(root: Path, version: str = PARSER_VERSION) -> Path:
+    return root / "work" / f"parser={version}"
+
+
+def batches(root: Path) -> list[Path]:
+    w = work_dir(root)
+    return sorted(p for p in w.glob("batch-*") if p.is_dir()) if w.exists() else []
+
+
+def done(root: Path) -> set[str]:
+    """sha256 of every document this parser version has already extracted (or failed)."""
+    out: set[str] = set()
+    for b in batches(root):
+        for name in ("reports", "failures"):
+            f = b / f"{name}.parquet"
+            if f.exists():
+                out.update(x for x in pq.read_table(f, columns=["sha256"]).column("sha256").to_pylist() if x)
+    return out
+
+
+def write_batch(root: Path, rows: dict[str, list[dict]]) -> Path:
+    """Write one batch's rows as parquet files under a directory that appears atomically."""
+    w = work_dir(root)
+    w.mkdir(parents=True, exist_ok=True)
+    bid = f"{datetime.now(timezone.utc):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"
+    tmp = w / f".tmp-batch-{bid}"
+    tmp.mkdir()
+    for name, items in rows.items():
+        pq.write_table(to_table(name, items), tmp / f"{name}.parquet", compression="zstd")
+    final = w / f"batch-{bid}"
+    os.rename(tmp, final)
+    return final
+
+
+def _owners(parts: list[Path]) -> list[pa.Array]:
+    """For each batch, the documents it is the first to hold: a document extracted twice
+    (a run killed after writing a batch, then re-run) is published once."""
+    seen: set[str] = set()
+    out = []
+    for b in parts:
+        mine = []
+        for name in ("reports", "failures"):
+            f = b / f"{name}.parquet"
+            if f.exists():
+                for sha in pq.read_table(f, columns=["sha256"]).column("sha256").to_pylist():
+                    if sha and sha not in seen:
+                        seen.add(sha)
+                        mine.append(sha)
+        out.append(pa.array(mine, pa.string()))
+    return out
+
+
+def publish(root: Path, fetch_failures: list[dict]) -> Path:
+    """Write a complete release from every batch, switch `current` to it, rebuild the views.
+
+    Datasets are streamed batch by batch into one parquet file each, so memory stays flat.
+    """
+    releases = root / "releases"
+    releases.mkdir(parents=True, exist_ok=True)
+    rid = f"{datetime.now(timezone.utc):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"
+    tmp = releases / f".tmp-{rid}"
+    tmp.mkdir()
+    parts = batches(root)
+    owners = _owners(parts)
+    counts = {}
+    for name, schema in ALL.items():
+        with pq.ParquetWriter(tmp / f"{name}.parquet", schema, compression="zstd") as out:
+            n = 0
+            if name == "dictionary":
+                pieces = [to_table(name, dictionary_rows())]
+            else:
+                pieces = (_owned(b / f"{name}.parquet", schema, owned) for b, owned in zip(parts, owners))
+            for t in pieces:
+                if t is not None and t.num_rows:
+                    out.write_table(t)
+                    n += t.num_rows
+            if name == "failures" and fetch_failures:
+                out.write_table(to_table(name, fetch_failures))
+                n += len(fetch_failures)
+        counts[name] = n
+    manifest = {
+        "release": rid, "parser_version": PARSER_VERSION,
+        "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "rows": counts,
+        "files": {f.name: _sha256(f) for f in sorted(tmp.glob("*.parquet"))},
+    }
+    (tmp / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
+    final = releases / rid
+    os.rename(tmp, final)
+    _switch(root / "current", Path("releases") / rid)
+    build_database(root)
+    _prune(releases, keep=final)
+    return final
+
+
+def _owned(path: Path, schema: pa.Schema, owned: pa.Array) -> pa.Table | None:
+    if not path.exists():
+        return None
+    t = pq.read_table(path, schema=schema)
+    return t.filter(pc.is_in(t.column("sha256"), value_set=owned))
+
+
+def _switch(link: Path, target: Path):
+    tmp = link.with_name(f".current-{uuid.uuid4().hex[:8]}")
+    os.symlink(target, tmp)
+    os.replace(tmp, link)
+
+
+def build_database(root: Path) -> Path:
+    """The DuckDB file analysts open: views over current/*.parquet defined by sql/*.sql."""
+    db = root / "xxgk.duckdb"
+    tmp = root / f".tmp-{uuid.uuid4().hex[:8]}.duckdb"
+    current = (root / "current").absolute()
+    con = duckdb.connect(str(tmp))
+    try:
+        for f in sorted(SQL_DIR.glob("*.sql")):
+            con.execute(f.read_text(encoding="utf-8").replace("{current}", current.as_posix()))
+    finally:
+        con.close()
+    os.replace(tmp, db)
+    return db
+
+
+def _prune(releases: Path, keep: Path):
+    old = sorted(p for p in releases.iterdir() if p.is_dir() and p != keep)
+    for p in old[: max(0, len(old) - (KEEP_RELEASES - 1))]:
+        shutil.rmtree(p, ignore_errors=True)
+    for p in releases.glob(".tmp-*"):
+        shutil.rmtree(p, ignore_errors=True)  # left by a run that was killed mid-publish
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
