@@ -15,12 +15,10 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-## run: extract every bundled sample report into data/processed/extract.jsonl and summarise
+## run: the pipeline on the bundled sample reports (Prefect's embedded server, no setup):
+## ingest data/raw/samples → extract → parquet in data/processed/current/ + data/processed/xxgk.duckdb
 run: install
-	@mkdir -p data/processed
-	$(BIN)/xxgk extract data/raw/samples --jsonl > data/processed/extract.jsonl.tmp || true
-	@mv data/processed/extract.jsonl.tmp data/processed/extract.jsonl
-	$(BIN)/xxgk summary data/processed/extract.jsonl
+	$(BIN)/xxgk run --folder data/raw/samples --data data
 
 ## test: the whole test suite
 test: install
@@ -35,4 +33,4 @@ score: install
 	PATH=$(CURDIR)/$(BIN):$$PATH $(PYTHON) ../shared/tools/score.py ../shared/corpus/dev ../shared/corpus/real
 
 clean:
-	rm -rf $(VENV) data/processed/*.jsonl
+	rm -rf $(VENV) .prefect data/raw/store data/raw/manifest.jsonl data/processed/*

@@ -1,6 +1,15 @@
 """Shared fixtures: the real reports under tests/fixtures/corpus with their gold values."""
 from __future__ import annotations
 
+import os
+import tempfile
+
+# Prefect's embedded server writes to PREFECT_HOME: give the test session its own, before any
+# module imports prefect (flows.settings only sets defaults).
+os.environ["PREFECT_HOME"] = tempfile.mkdtemp(prefix="xxgk-prefect-")
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "600")
+
 import json
 from functools import cache
 from pathlib import Path

@@ -164,6 +164,8 @@ def publish(root: Path, fetch_failures: list[dict]) -> Path:
     _switch(root / "current", Path("releases") / rid)
     build_database(root)
     _prune(releases, keep=final)
+    for p in work_dir(root).glob(".tmp-batch-*"):
+        shutil.rmtree(p, ignore_errors=True)  # left by a batch that was killed while writing
     return final
 
 

@@ -2,6 +2,7 @@
 
     xxgk extract PATH... [--jsonl]    read reports, print JSON lines or a summary per report
     xxgk summary FILE.jsonl           one line per report of an `extract --jsonl` output
+    xxgk run [--folder DIR] [--urls FILE]   the pipeline: ingest/crawl → extract → publish
 """
 from __future__ import annotations
 
@@ -79,6 +80,56 @@ def summary(jsonl_file):
                   ", ".join(bad)[:80])
     console.print(t)
     console.print(" · ".join(f"{n} {s}" for s, n in sorted(counts.items())))
+
+
+EXAMPLE_QUERY = """SELECT agency, report_year,
+       max(value) FILTER (key = 'applications.new_received.total')   AS new_requests,
+       max(value) FILTER (key = 'applications.granted.total')        AS granted,
+       max(value) FILTER (key = 'applications.total_processed.total') AS processed
+FROM cells_labeled GROUP BY agency, report_year ORDER BY new_requests DESC NULLS LAST LIMIT 5"""
+
+
+@main.command()
+@click.option("--folder", type=click.Path(exists=True, file_okay=False), help="Ingest report files from here.")
+@click.option("--urls", type=click.Path(exists=True, dir_okay=False), help="Crawl the URLs listed here.")
+@click.option("--data", default="data", show_default=True, help="Data folder (raw/ and processed/).")
+@click.option("--runner", type=click.Choice(["process", "thread", "dask"]), default=None,
+              help="Task runner for extraction (default: $XXGK_TASK_RUNNER or process).")
+def run(folder, urls, data, runner):
+    """Run the pipeline with Prefect: ingest and/or crawl, extract what is new, publish.
+
+    Leaves parquet files under DATA/processed/current/ and the DuckDB database
+    DATA/processed/xxgk.duckdb, then prints what happened to every input.
+    """
+    from flows.run import run_flow
+    from transform.store import RunInProgress
+
+    try:
+        result = run_flow(folder, urls, data, runner)
+    except RunInProgress as e:
+        raise click.ClickException(str(e)) from None
+    _pipeline_summary(Console(highlight=False), Path(data) / "processed" / "xxgk.duckdb", result)
+
+
+def _pipeline_summary(console: Console, db: Path, result: dict):
+    import duckdb
+
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        docs = con.execute("SELECT count(*) FROM reports").fetchone()[0]
+        fails = con.execute("SELECT source, stage, reason FROM failures ORDER BY source").fetchall()
+        by_status = dict(con.execute("SELECT status, count(*) FROM reports GROUP BY status").fetchall())
+        ex = result.get("extract", {})
+        console.rule("xxgk run")
+        console.print(f"documents {docs + len(fails)} · extracted {docs} "
+                      f"(ok {by_status.get('ok', 0)}, warnings {by_status.get('warning', 0)}) · "
+                      f"failed {len(fails)} · extracted this run {ex.get('extracted', 0)}")
+        for source, stage, reason in fails:
+            console.print(f"[red]✗[/] {source} ({stage}): {reason}")
+        console.print(f"\nDuckDB: {db}   example query:\n{EXAMPLE_QUERY}\n", soft_wrap=True)
+        console.print(con.execute(EXAMPLE_QUERY).df().to_string(index=False))
+    finally:
+        con.close()
 
 
 _STATUS_STYLE = {"ok": "green", "warning": "yellow", "failed": "bold red"}

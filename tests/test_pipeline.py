@@ -1,0 +1,151 @@
+"""The real Prefect flows end to end: folder → raw store → batches → parquet release → DuckDB."""
+from __future__ import annotations
+
+import json
+import shutil
+
+import duckdb
+import pyarrow.parquet as pq
+import pytest
+
+from conftest import CORPUS
+from flows.run import run_flow
+from ingest.raw_store import RawStore
+from transform import store as work
+
+
+@pytest.fixture
+def inbox(tmp_path):
+    d = tmp_path / "in"
+    d.mkdir()
+    for name in ("seed_002.txt", "seed_003.txt", "seed_004.txt"):
+        shutil.copy(CORPUS / "dev" / name, d / name)
+    shutil.copy(CORPUS / "real" / "015_suqian_shuyang_fagaiju_2023_crawlhtml.html", d / "shuyang.html")
+    (d / "empty.txt").write_bytes(b"")
+    return d
+
+
+def q(data, sql):
+    con = duckdb.connect(str(data / "processed" / "xxgk.duckdb"), read_only=True)
+    try:
+        return con.execute(sql).fetchall()
+    finally:
+        con.close()
+
+
+def test_folder_to_parquet_and_duckdb(inbox, tmp_path):
+    data = tmp_path / "data"
+    out = run_flow(str(inbox), None, str(data), runner="thread")
+    assert out["ingest"] == {"new_or_changed": 5, "unreadable": 0}
+    assert out["extract"] == {"extracted": 5, "ok": 3, "warning": 1, "failed": 1}
+
+    current = data / "processed" / "current"
+    reports = pq.read_table(current / "reports.parquet").to_pylist()
+    assert sorted(r["agency"] for r in reports) == ["区政务服务办", "卧龙区人民政府", "沭阳县发展和改革局", "高新区"]
+    failures = pq.read_table(current / "failures.parquet").to_pylist()
+    assert [(f["source"].endswith("empty.txt"), f["reason"]) for f in failures] == [(True, "empty file")]
+
+    # every input is in exactly one of reports or failures
+    manifest = RawStore(data / "raw").latest()
+    assert len(manifest) == 5
+    assert {r["source"] for r in reports} | {f["source"] for f in failures} == set(manifest)
+
+    cells = pq.read_table(current / "cells.parquet")
+    assert cells.num_rows == 198 * 3 + 200
+    assert q(data, "SELECT value FROM cells_labeled WHERE agency = '高新区' AND key = 'disclosure.procurement.amount'") == [(2601.0,)]
+    assert q(data, """SELECT natural_person, total FROM applications JOIN reports USING (sha256)
+                      WHERE agency = '区政务服务办' AND row = 'granted'""") == [(5.0, 0.0)]
+    assert q(data, """SELECT ok, detail FROM checks JOIN reports USING (sha256)
+                      WHERE agency = '区政务服务办' AND name = 'row_sum:granted'""") == [(False, "5 + 0 + 0 + 0 + 0 + 0 ≠ 0")]
+    assert q(data, """SELECT commercial, total FROM applications JOIN reports USING (sha256)
+                      WHERE agency = '沭阳县发展和改革局' AND row = 'new_received'""") == [(None, 26.0)]
+    assert q(data, "SELECT row_label, col_label, unit FROM dictionary WHERE template = '2021' AND key = 'disclosure.fees.amount'") \
+        == [("行政事业性收费", "本年收费金额（单位：万元）", "wan_yuan")]
+    release = json.loads((current / "manifest.json").read_text())
+    assert release["rows"]["reports"] == 4 and release["rows"]["failures"] == 1
+
+    # a second run finds nothing new and publishes the same data
+    again = run_flow(str(inbox), None, str(data), runner="thread")
+    assert again["ingest"] == {"new_or_changed": 0, "unreadable": 0}
+    assert again["extract"] == {"extracted": 0}
+    assert q(data, "SELECT count(*) FROM reports") == [(4,)]
+    assert q(data, "SELECT count(*) FROM cells") == [(794,)]
+
+
+def test_a_crash_mid_publish_keeps_the_previous_release(inbox, tmp_path, monkeypatch):
+    data = tmp_path / "data"
+    run_flow(str(inbox), None, str(data), runner="thread")
+    before = (data / "processed" / "current").resolve()
+    shutil.copy(CORPUS / "dev" / "seed_001.txt", inbox / "seed_001.txt")
+
+    def crash(*args, **kwargs):
+        raise KeyboardInterrupt("killed")  # as if the process died before the switch
+
+    monkeypatch.setattr(work, "_switch", crash)
+    with pytest.raises(BaseException):
+        run_flow(str(inbox), None, str(data), runner="thread")
+    assert (data / "processed" / "current").resolve() == before
+    assert q(data, "SELECT count(*) FROM reports") == [(4,)]  # the previous release, whole
+    made = [p for p in (data / "processed" / "releases").iterdir() if p != before]
+    assert len(made) == 1  # written, never switched to: readers never saw it
+
+    monkeypatch.undo()
+    out = run_flow(str(inbox), None, str(data), runner="thread")
+    assert out["extract"] == {"extracted": 0}  # seed_001 was extracted before the crash
+    assert q(data, "SELECT count(*), count(DISTINCT sha256) FROM reports") == [(5, 5)]
+    assert q(data, "SELECT count(*) FROM cells") == [(794 + 198,)]
+    releases = list((data / "processed" / "releases").iterdir())
+    assert len(releases) == work.KEEP_RELEASES and (data / "processed" / "current").resolve() in releases
+
+
+def test_a_crash_mid_batch_leaves_no_half_batch(inbox, tmp_path, monkeypatch):
+    data = tmp_path / "data"
+    real_write = work.pq.write_table
+    calls = {"n": 0}
+
+    def dying_write(table, where, **kw):
+        calls["n"] += 1
+        if calls["n"] == 3:
+            raise KeyboardInterrupt("killed while writing a batch")
+        return real_write(table, where, **kw)
+
+    monkeypatch.setattr(work.pq, "write_table", dying_write)
+    with pytest.raises(BaseException):
+        run_flow(str(inbox), None, str(data), runner="thread")
+    monkeypatch.undo()
+    # one document per batch here: the batch that died left only a .tmp-batch directory, which
+    # counts for nothing; the other four completed whole
+    processed = data / "processed"
+    assert len(work.batches(processed)) == 4
+    assert len(list(work.work_dir(processed).glob(".tmp-batch-*"))) == 1
+    out = run_flow(str(inbox), None, str(data), runner="thread")
+    assert out["extract"]["extracted"] == 1
+    assert q(data, "SELECT count(*), count(DISTINCT sha256) FROM reports") == [(4, 4)]
+
+
+def test_two_runs_at_once_are_refused(inbox, tmp_path):
+    data = tmp_path / "data"
+    with work.lock((data / "processed").absolute()):
+        import subprocess
+        import sys
+
+        p = subprocess.run([sys.executable, "-m", "flows.run", "--folder", str(inbox), "--data", str(data)],
+                           capture_output=True, text=True, timeout=600)
+    assert p.returncode != 0
+    assert "another xxgk run is using" in p.stderr
+
+
+def test_process_pool_is_the_default_runner(inbox, tmp_path):
+    data = tmp_path / "data"
+    out = run_flow(str(inbox), None, str(data))
+    assert out["extract"]["extracted"] == 5
+    assert q(data, "SELECT count(*) FROM reports") == [(4,)]
+
+
+def test_dask_runner_on_a_local_cluster(inbox, tmp_path):
+    pytest.importorskip("prefect_dask")
+    data = tmp_path / "data"
+    out = run_flow(str(inbox), None, str(data), runner="dask")
+    assert out["extract"] == {"extracted": 5, "ok": 3, "warning": 1, "failed": 1}
+    assert q(data, "SELECT value FROM cells_labeled WHERE agency = '卧龙区人民政府' "
+                   "AND key = 'applications.new_received.total'") == [(56.0,)]
