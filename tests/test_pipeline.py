@@ -149,3 +149,30 @@ def test_dask_runner_on_a_local_cluster(inbox, tmp_path):
     assert out["extract"] == {"extracted": 5, "ok": 3, "warning": 1, "failed": 1}
     assert q(data, "SELECT value FROM cells_labeled WHERE agency = '卧龙区人民政府' "
                    "AND key = 'applications.new_received.total'") == [(56.0,)]
+
+
+def test_snapshot_is_reproducible_from_the_same_raw_files(inbox, tmp_path):
+    from transform.snapshot import make_snapshot
+
+    snaps = []
+    for run in ("a", "b"):
+        data = tmp_path / run
+        run_flow(str(inbox), None, str(data), runner="thread")
+        snaps.append(make_snapshot((data / "processed" / "current").resolve(), tmp_path / f"snap-{run}"))
+    a, b = (json.loads((s / "manifest.json").read_text()) for s in snaps)
+    assert a == b
+    assert a["rows"]["reports"] == 4 and a["rows"]["cells"] == 794 and a["rows"]["failures"] == 1
+    assert set(a["files"]) >= {"cells.parquet", "dictionary.csv", "DATA_DICTIONARY.md"}
+    doc = (snaps[0] / "DATA_DICTIONARY.md").read_text(encoding="utf-8")
+    assert "blank" in doc and "| span_start | int32 |" in doc
+    assert "本年收费金额（单位：万元）" in (snaps[0] / "dictionary.csv").read_text(encoding="utf-8")
+
+
+def test_nightly_deployment_is_scheduled():
+    from flows.schedule import nightly
+
+    d = nightly(folder="in", data="d")
+    assert d.name == "xxgk-nightly"
+    assert d.parameters == {"folder": "in", "urls": None, "data": "d"}
+    (sched,) = d.schedules
+    assert sched.schedule.cron == "0 2 * * *" and sched.schedule.timezone == "Asia/Shanghai"

@@ -64,6 +64,22 @@ def wide_schema(table: str) -> pa.Schema:
     return pa.schema(fields)
 
 
+DESCRIPTIONS = {
+    "reports": "One row per extracted document (status ok or warning): who, which year, which form, "
+               "how much was read. `agency_hint`/`year_hint` come from a crawl list, when it had them.",
+    "cells": "Long form: one row per document × canonical cell (`key` = `table.row.col`), with the value, "
+             "whether it was inferred, and the character span in the decoded source it was read from.",
+    "checks": "Every check of every document: the tables' identities with their numbers in `detail`, "
+              "inferred values, rows not found.",
+    "failures": "Every input that did not become a report: fetch errors, pages that only link an "
+                "attachment, files that could not be read or hold no report; `stage` says where.",
+    "disclosure": "Section 二 (第二十条 items), wide: one row per document × row code.",
+    "applications": "Section 三 (applications by applicant type × outcome), wide: one row per "
+                    "document × row code, one column per applicant column.",
+    "appeals": "Section 四 (administrative review and litigation), wide: one row per document × row.",
+    "dictionary": "Every canonical code of both templates with the official Chinese labels and unit.",
+}
+
 ALL = {"reports": REPORTS, "cells": CELLS, "checks": CHECKS, "failures": FAILURES,
        "disclosure": wide_schema("disclosure"), "applications": wide_schema("applications"),
        "appeals": wide_schema("appeals"), "dictionary": DICTIONARY}

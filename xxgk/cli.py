@@ -3,6 +3,8 @@
     xxgk extract PATH... [--jsonl]    read reports, print JSON lines or a summary per report
     xxgk summary FILE.jsonl           one line per report of an `extract --jsonl` output
     xxgk run [--folder DIR] [--urls FILE]   the pipeline: ingest/crawl → extract → publish
+    xxgk snapshot                     a versioned, reproducible snapshot for researchers
+    xxgk serve                        the nightly deployment (cron), served by this process
 """
 from __future__ import annotations
 
@@ -109,6 +111,36 @@ def run(folder, urls, data, runner):
     except RunInProgress as e:
         raise click.ClickException(str(e)) from None
     _pipeline_summary(Console(highlight=False), Path(data) / "processed" / "xxgk.duckdb", result)
+
+
+@main.command()
+@click.option("--data", default="data", show_default=True, help="Data folder (raw/ and processed/).")
+@click.option("--out", default="snapshots", show_default=True, help="Where snapshots are written.")
+def snapshot(data, out):
+    """Write a versioned, reproducible snapshot of the current release for researchers:
+    parquet files, a data dictionary, and a manifest with row counts and sha256 of every file."""
+    from transform.snapshot import make_snapshot
+
+    current = Path(data) / "processed" / "current"
+    if not current.exists():
+        raise click.ClickException(f"nothing published under {current}: run `xxgk run` first")
+    path = make_snapshot(current.resolve(), Path(out))
+    click.echo(path)
+
+
+@main.command()
+@click.option("--cron", default="0 2 * * *", show_default=True, help="When to run (Asia/Shanghai time).")
+@click.option("--folder", default="data/raw/samples", show_default=True)
+@click.option("--urls", default=None)
+@click.option("--data", default="data", show_default=True)
+def serve(cron, folder, urls, data):
+    """Serve the nightly deployment from this process (Ctrl-C stops it).
+
+    Uses the Prefect server at $PREFECT_API_URL, or an embedded one if unset.
+    """
+    from flows.schedule import serve as serve_nightly
+
+    serve_nightly(cron=cron, folder=folder, urls=urls, data=data)
 
 
 def _pipeline_summary(console: Console, db: Path, result: dict):

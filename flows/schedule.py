@@ -1,0 +1,26 @@
+"""The nightly deployment of `run_flow`: served by this process (`xxgk serve`), or deployed to
+a Prefect server and work pool with `prefect deploy` (see prefect.yaml and the README)."""
+from __future__ import annotations
+
+from flows import settings  # noqa: F401  (Prefect defaults before prefect is imported)
+from flows.run import run_flow
+
+NIGHTLY_CRON = "0 2 * * *"
+TIMEZONE = "Asia/Shanghai"
+
+
+def nightly(cron: str = NIGHTLY_CRON, folder: str | None = "data/raw/samples", urls: str | None = None,
+            data: str = "data"):
+    from prefect.schedules import Cron
+
+    return run_flow.to_deployment(
+        name="xxgk-nightly", schedule=Cron(cron, timezone=TIMEZONE),
+        parameters={"folder": folder, "urls": urls, "data": data},
+        description="Ingest and crawl new reports, extract what is new, publish parquet and DuckDB.",
+    )
+
+
+def serve(**kwargs):
+    from prefect import serve as prefect_serve
+
+    prefect_serve(nightly(**kwargs))
