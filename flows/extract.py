@@ -22,7 +22,7 @@ from ingest.raw_store import RawStore
 from transform import store as work
 from transform.datasets import report_rows
 
-MAX_BATCH = 2000
+MAX_BATCH = 500
 
 
 def task_runner(spec: str | None = None):

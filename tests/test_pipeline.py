@@ -64,8 +64,12 @@ def test_folder_to_parquet_and_duckdb(inbox, tmp_path):
     release = json.loads((current / "manifest.json").read_text())
     assert release["rows"]["reports"] == 4 and release["rows"]["failures"] == 1
 
-    # a second run finds nothing new and publishes the same data
+    # a second run finds nothing new and publishes the same data, while an analyst keeps a
+    # read-only connection open across the publication
+    analyst = duckdb.connect(str(data / "processed" / "xxgk.duckdb"), read_only=True)
     again = run_flow(str(inbox), None, str(data), runner="thread")
+    assert analyst.execute("SELECT count(*) FROM reports").fetchall() == [(4,)]
+    analyst.close()
     assert again["ingest"] == {"new_or_changed": 0, "unreadable": 0}
     assert again["extract"] == {"extracted": 0}
     assert q(data, "SELECT count(*) FROM reports") == [(4,)]
