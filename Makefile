@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 
-.PHONY: install run test bench score clean
+.PHONY: install run test bench bench-pipeline score clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,10 @@ test: install
 ## bench: extraction throughput (see README)
 bench: install
 	$(BIN)/python benchmarks/extract_throughput.py
+
+## bench-pipeline: the whole pipeline on 10,000 documents (see README)
+bench-pipeline: install
+	$(BIN)/python benchmarks/pipeline.py --documents 10000
 
 ## score: accuracy against the gold files in ../shared (when present)
 score: install
