@@ -18,7 +18,7 @@ from extract.layouts import text as text_layout
 from extract.metadata import read_metadata
 from extract.sections import find_sections
 from extract.tables import appeals, applications, disclosure
-from extract.tables.base import CellValue, Check
+from extract.tables.base import CellValue, Check, TableRead
 from xxgk import schema
 
 PARSER_VERSION = "0.1.0"
@@ -91,49 +91,15 @@ def read_document(decoded: Decoded) -> Document:
 def extract_decoded(decoded: Decoded, source: str) -> Report:
     doc = read_document(decoded)
     report = Report(source, encoding=decoded.encoding, kind=decoded.kind)
-    plain = "\n".join(r.text for r in doc.rows) if doc.kind == "html" else doc.text
-    meta = read_metadata(plain)
-    report.agency, report.published = meta.agency, meta.published
-    report.report_year = meta.report_year
-    report.template = meta.template
     sections = find_sections(doc.rows)
     report.sections = sorted(sections)
-    if meta.template is None:
-        if meta.report_year is not None and 3 in sections:
-            report.template = schema.template_for_year(meta.report_year)
-            report.checks.append(Check("template", False,
-                                       f"no template headers; assumed the {report.template} form "
-                                       f"from report year {meta.report_year}"))
-        elif sections:
-            last = max(sections)
-            return _failed(source, f"no standard tables: the text ends in section {last} "
-                                   f"({sections[last].title}); truncated?", report)
-        else:
-            return _failed(source, "no report found: neither the 2019 nor the 2021 form's tables",
-                           report)
-    if meta.report_year is None:
-        report.checks.append(Check("report_year", False, "report year not found"))
-    elif meta.report_year < 2019:
-        return _failed(source, f"report year {meta.report_year} predates the 2019 form "
-                               "(only reports for 2019 on are standard)", report)
-    elif schema.template_for_year(meta.report_year) != report.template:
-        report.checks.append(Check("template_year", False,
-                                   f"{report.template} form in a {meta.report_year} report"))
-
+    problem = _identify(report, doc, sections)
+    if problem:
+        return _failed(source, problem, report)
     tables = _read_tables(doc, report.template, sections)
-    if not any(t.found for t in tables):
+    if not any(t.found for t in tables.values()):
         return _failed(source, "no standard tables found", report)
-    cells: dict[str, CellValue] = {}
-    for t in tables:
-        cells.update(t.cells)
-        report.checks.extend(t.checks)
-    for t in tables:
-        if not t.found:
-            report.checks.append(Check(f"table:{t.table}", False, f"{t.table} table not found"))
-    report.cells = {k: cells.get(k, CellValue(None)) for k in schema.keys(report.template)}
-    report.checks.extend(identity_checks.place_short_rows(report.cells, report.template, tables[1].short))
-    report.checks.extend(identity_checks.solve(report.cells, report.template))
-    report.checks.extend(identity_checks.evaluate(report.cells, report.template))
+    _assemble(report, tables)
     missing = [s for s in (2, 3, 4) if s not in sections]
     if missing:
         report.checks.append(Check("sections", True, "headings not found for sections "
@@ -142,17 +108,58 @@ def extract_decoded(decoded: Decoded, source: str) -> Report:
     return report
 
 
-def _read_tables(doc: Document, template: str, sections):
+def _identify(report: Report, doc: Document, sections) -> str | None:
+    """Template, year, agency and date onto the report; the reason it is no report, if it is not."""
+    plain = "\n".join(r.text for r in doc.rows) if doc.kind == "html" else doc.text
+    meta = read_metadata(plain)
+    report.agency, report.published = meta.agency, meta.published
+    report.report_year, report.template = meta.report_year, meta.template
+    if meta.template is None:
+        if meta.report_year is None or 3 not in sections:
+            if sections:
+                last = max(sections)
+                return (f"no standard tables: the text ends in section {last} "
+                        f"({sections[last].title}); truncated?")
+            return "no report found: neither the 2019 nor the 2021 form's tables"
+        report.template = schema.template_for_year(meta.report_year)
+        report.checks.append(Check("template", False, f"no template headers; assumed the "
+                                   f"{report.template} form from report year {meta.report_year}"))
+    if meta.report_year is None:
+        report.checks.append(Check("report_year", False, "report year not found"))
+    elif meta.report_year < 2019:
+        return f"report year {meta.report_year} predates the 2019 form (only reports for 2019 on are standard)"
+    elif schema.template_for_year(meta.report_year) != report.template:
+        report.checks.append(Check("template_year", False,
+                                   f"{report.template} form in a {meta.report_year} report"))
+    return None
+
+
+def _read_tables(doc: Document, template: str, sections) -> dict[str, TableRead]:
     rows = doc.rows
 
     def span(n: int) -> tuple[int, int]:
         s = sections.get(n)
         return (s.start, s.end) if s else (0, len(rows))
 
-    d = disclosure.read(rows, template, *span(2))
-    a = applications.read(rows, template, *span(3))
-    ap = appeals.read(rows, *span(4))
-    return [d, a, ap]
+    return {"disclosure": disclosure.read(rows, template, *span(2)),
+            "applications": applications.read(rows, template, *span(3)),
+            "appeals": appeals.read(rows, *span(4))}
+
+
+def _assemble(report: Report, tables: dict[str, TableRead]):
+    """The tables' cells under every canonical key, then the identities: placement of short
+    rows, forced values, and one check per identity."""
+    cells: dict[str, CellValue] = {}
+    for t in tables.values():
+        cells.update(t.cells)
+        report.checks.extend(t.checks)
+        if not t.found:
+            report.checks.append(Check(f"table:{t.table}", False, f"{t.table} table not found"))
+    report.cells = {k: cells.get(k, CellValue(None)) for k in schema.keys(report.template)}
+    t = report.template
+    report.checks.extend(identity_checks.place_short_rows(report.cells, t, tables["applications"].short))
+    report.checks.extend(identity_checks.solve(report.cells, t))
+    report.checks.extend(identity_checks.evaluate(report.cells, t))
 
 
 def _failed(source: str, reason: str, report: Report | None = None) -> Report:
