@@ -125,7 +125,8 @@ def align(gs: list[Group], keys: list[str | None], rows: tuple[str, ...]) -> tup
 def read(rows: list[Row], template: str, start: int, end: int) -> TableRead:
     """Read the table from rows[start:end]; rows printed short are left in `short`."""
     out = TableRead(TABLE)
-    gs = groups(rows, start, end, expected=WIDTH)
+    # a number or two with text after it is a sentence (`共收到申请 56 件`), not a table row
+    gs = [g for g in groups(rows, start, end, expected=WIDTH) if not (g.trailing_text and len(g.values) <= 2)]
     m = matcher(template)
     keys = [_label_key(m, g) for g in gs]
     # the table starts at its first row; numbers before it belong to the preamble

@@ -29,7 +29,7 @@ class Group:
     own_label: bool
     loose: str = ""                # loose text seen before the row, when it has its own label
     row: int = 0                   # index of the row in the document
-    trailing_text: bool = False    # text followed the values on the same row
+    trailing_text: str = ""        # text that followed the values on the same row
 
     @property
     def blank_only(self) -> bool:
@@ -107,7 +107,8 @@ def groups(rows: list[Row], start: int = 0, end: int | None = None,
         row = rows[i]
         label: list[str] = []
         values: list[Read | None] = []
-        in_values = trailing = False
+        in_values = False
+        trailing = ""
         for cell in row.cells:
             if not cell.text:
                 if in_values:
@@ -116,7 +117,7 @@ def groups(rows: list[Row], start: int = 0, end: int | None = None,
             vals = cell_values(cell)
             if vals is None:
                 if in_values:
-                    trailing = True
+                    trailing = cell.text
                     break  # text after the values: a trailing note, not this row's values
                 label.append(cell.text)
                 continue

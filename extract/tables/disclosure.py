@@ -19,6 +19,7 @@ from extract.tables.base import CellValue, Check, Read, TableRead, groups
 from xxgk import schema
 
 TABLE = "disclosure"
+_UNIT_ONLY = regex.compile(r"[(（]?\s*(?:单位\s*[:：]?\s*)?(?:万元|亿元|元|件|个|项)\s*[)）]?")
 _HEADER_UNIT = regex.compile(r"单位\s*[:：]?\s*(万元|亿元|元)|[(（]\s*(万元|亿元|元)\s*[)）]")
 
 
@@ -33,6 +34,8 @@ def read(rows: list[Row], template: str, start: int, end: int) -> TableRead:
     found: dict[str, tuple] = {}
     loose: list[Read] = []
     for g in groups(rows, start, end):
+        if g.trailing_text and not _UNIT_ONLY.fullmatch(g.trailing_text):
+            continue  # a sentence (`办理行政许可 12 件，…`), not a table row
         key = m.match(g.label).key
         if key is None:
             if not g.own_label and not g.trailing_text and len(g.values) == 1:
