@@ -97,3 +97,20 @@ def test_pdf_text_layer_reads_like_its_text_dump():
     txt = extracted(CORPUS / "real" / "002_huaian_hongze_qu_2024_pdftext.txt")
     assert pdf.kind == "pdf"
     assert {k: c.value for k, c in pdf.cells.items()} == {k: c.value for k, c in txt.cells.items()}
+
+
+def test_headings_split_by_spaces_and_other_numbering():
+    text = (TEXT.replace("二、主动公开政府信息情况", "（二） 主 动 公 开 政 府 信 息 情 况")
+            .replace("三、收到和处理政府信息公开申请情况", "## 3、收到和处理政府信息公开申请情况")
+            .replace("四、政府信息公开行政复议、行政诉讼情况", "四 、 政府信息公开行政复议、行政诉讼情况"))
+    r = extract_bytes(text.encode(), "split.txt")
+    assert r.sections == [1, 2, 3, 4, 5, 6]
+    assert r.status == "ok" and {k: c.value for k, c in r.cells.items()} == GOLD
+
+
+def test_amounts_in_yuan_are_converted_to_wan_yuan_with_a_check():
+    text = TEXT.replace("采购总金额(单位：万元，保留4位小数)", "采购总金额（单位：元）").replace("14584.9972", "145849972")
+    r = extract_bytes(text.encode(), "yuan.txt")
+    assert r.cells["disclosure.procurement.amount"].value == 14584.9972
+    (check,) = [c for c in r.checks if c.name == "unit:disclosure.procurement.amount"]
+    assert check.ok and check.detail == "145849972 元 converted to 14584.9972 万元"
