@@ -156,8 +156,14 @@ def _pipeline_summary(console: Console, db: Path, result: dict):
         console.print(f"documents {docs + len(fails)} · extracted {docs} "
                       f"(ok {by_status.get('ok', 0)}, warnings {by_status.get('warning', 0)}) · "
                       f"failed {len(fails)} · extracted this run {ex.get('extracted', 0)}")
+        warned = con.execute("""SELECT r.source, string_agg(c.name, ', ' ORDER BY c.name)
+                                FROM reports r JOIN checks c USING (sha256)
+                                WHERE r.status = 'warning' AND NOT c.ok
+                                GROUP BY r.source ORDER BY r.source""").fetchall()
+        for source, names in warned:
+            console.print(f"[yellow]![/] {source}: {names}", soft_wrap=True)
         for source, stage, reason in fails:
-            console.print(f"[red]✗[/] {source} ({stage}): {reason}")
+            console.print(f"[red]✗[/] {source} ({stage}): {reason}", soft_wrap=True)
         console.print(f"\nDuckDB: {db}   example query:\n{EXAMPLE_QUERY}\n", soft_wrap=True)
         console.print(con.execute(EXAMPLE_QUERY).df().to_string(index=False))
     finally:

@@ -142,7 +142,8 @@ def read_rows(text: str) -> list[Row]:
             block.append(_cell(text, start + 1, end))
             continue
         if "\t" in line:
-            cells = _split(text, start, end, "\t")
+            # trailing tabs are padding to the widest row: no cells there
+            cells = _split(text, start, start + len(line.rstrip()), "\t")
             filled = [c for c in cells if c.text]
             if line.startswith("\t") and len(filled) <= 1:
                 # one cell per line: gather until a blank line ends the row
