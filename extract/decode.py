@@ -84,15 +84,14 @@ def _pdf_text(data: bytes) -> str:
     import logging
 
     from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
 
     logging.getLogger("pypdf").setLevel(logging.ERROR)  # it logs every repaired xref
 
     try:
         reader = PdfReader(io.BytesIO(data))
         text = "\n".join(page.extract_text() or "" for page in reader.pages)
-    except (PdfReadError, ValueError, KeyError, OSError) as e:
-        raise Unreadable(f"unreadable PDF: {e}") from None
+    except Exception as e:  # noqa: BLE001 - pypdf raises many types on damaged files
+        raise Unreadable(f"unreadable PDF: {type(e).__name__}: {e}") from None
     if not text.strip():
         raise Unreadable("PDF without a text layer (scanned): needs OCR")
     return text

@@ -15,7 +15,7 @@ import regex
 # (OCR sometimes puts a space after the decimal point: `756. 308`).
 _NUMBER = regex.compile(
     r"(?P<sign>[+\-—–−]|增加?|减少?)?\s*"
-    r"(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\s?\d+)?)"
+    r"(?P<num>(?<!\d)(?:\d{1,3}(?:,\d{3}){1,5}(?:\.\d{1,6})?|\d{1,15}(?:\.\s?\d{1,6})?)(?!\d))"
 )
 _UNIT = regex.compile(r"[(（]?\s*(?:单位\s*[:：]?\s*)?(?P<unit>万元|亿元|元)\s*[)）]?")
 _COUNT_WORD = regex.compile(r"[件个项条次]$")

@@ -7,6 +7,7 @@ back as a `Report` with status `failed` and the reason in its checks.
 """
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,6 +22,7 @@ from extract.tables import appeals, applications, disclosure
 from extract.tables.base import CellValue, Check, TableRead
 from xxgk import schema
 
+log = logging.getLogger(__name__)
 PARSER_VERSION = "0.1.0"
 MAX_BYTES = 50 * 1024 * 1024
 
@@ -72,10 +74,12 @@ def extract_file(path: str | Path, source: str | None = None) -> Report:
 
 def extract_bytes(data: bytes, source: str = "<bytes>") -> Report:
     try:
-        decoded = decode(data, source)
+        return extract_decoded(decode(data, source), source)
     except Unreadable as e:
         return _failed(source, str(e))
-    return extract_decoded(decoded, source)
+    except Exception as e:  # noqa: BLE001 - a bug of ours must cost one report, not the batch
+        log.exception("extracting %s", source)
+        return _failed(source, f"internal error ({type(e).__name__}: {e}); please report this file")
 
 
 def extract_text(text: str, source: str = "<text>", kind: str = "text") -> Report:
@@ -126,6 +130,9 @@ def _identify(report: Report, doc: Document, sections) -> str | None:
                                    f"{report.template} form from report year {meta.report_year}"))
     if meta.report_year is None:
         report.checks.append(Check("report_year", False, "report year not found"))
+    elif meta.year_evidence == "most mentioned year":
+        report.checks.append(Check("report_year", False, f"no title or 统计期限 states the year; "
+                                   f"{meta.report_year} is the year the text mentions most"))
     elif meta.report_year < 2019:
         return f"report year {meta.report_year} predates the 2019 form (only reports for 2019 on are standard)"
     elif schema.template_for_year(meta.report_year) != report.template:

@@ -3,8 +3,8 @@
 A heading is a short row that reads like a heading (numbered `二、`, `2、`, `（二）`, a markdown
 `#`, or standing alone) and names its section. Reports renumber (tables numbered 一/二/三 after
 a narrative 一…六), repeat headings, split them with spaces, and drop some; so each section
-takes the best-looking candidate, preferring its official numeral, then the later one
-(a mention in the preamble comes before the real heading).
+takes the best-looking candidate, preferring its official numeral, then the first one (a
+mention in the preamble is a long sentence, not a heading; a repeat comes later).
 """
 from __future__ import annotations
 
@@ -67,8 +67,10 @@ def find_sections(rows: list[Row]) -> dict[int, Section]:
     chosen = {}
     for n, cands in candidates.items():
         if cands:
-            score, i = max(cands)  # best score, then the later row
-            chosen[n] = i
+            best = max(score for score, _ in cands)
+            # the first of the best: a later repeat (`（续表）`, a mention in section 五) must
+            # not cut the section short
+            chosen[n] = min(i for score, i in cands if score == best)
     ordered = sorted((i, n) for n, i in chosen.items())
     out = {}
     for k, (i, n) in enumerate(ordered):

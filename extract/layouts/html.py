@@ -15,6 +15,7 @@ import html
 from bisect import bisect_right
 from html.parser import HTMLParser
 
+from extract.decode import Unreadable
 from extract.document import Cell, Row
 from extract.layouts import text as text_layout
 from extract.layouts.text import _plain_row
@@ -101,8 +102,9 @@ class _RowBuilder(HTMLParser):
                 self.row_cells = []
             self._end_cell()
             self.cell = []
-            span = dict(attrs).get("colspan") or "1"
-            self.cell_colspan = int(span) if span.strip().isdigit() else 1
+            span = (dict(attrs).get("colspan") or "1").strip()
+            # browsers cap colspan at 1000; anything unreadable counts as 1
+            self.cell_colspan = min(int(span), 1000) if span.isascii() and span.isdigit() else 1
         elif tag == "pre" and not self.table_depth:
             self._flush_prose()
         elif tag in _BLOCK and not self.table_depth:
@@ -218,8 +220,15 @@ def _remap(frags: list[_Fragment], cell: Cell) -> Cell:
     return Cell(" ".join(cell.text.split()), to_source(cell.start, False), to_source(cell.end, True))
 
 
+class MalformedHTML(Unreadable):
+    pass
+
+
 def read_rows(source: str) -> list[Row]:
     builder = _RowBuilder(source)
-    builder.feed(source)
-    builder.close()
+    try:
+        builder.feed(source)
+        builder.close()
+    except AssertionError as e:  # html.parser asserts on some broken markup (`<![>`)
+        raise MalformedHTML(f"malformed HTML the parser cannot read: {e or 'bad markup'}") from None
     return builder.rows

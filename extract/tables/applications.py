@@ -157,7 +157,11 @@ def read(rows: list[Row], template: str, start: int, end: int) -> TableRead:
         else:
             for col in schema.APPLICANT_COLS:
                 out.cells[f"{TABLE}.{row}.{col}"] = CellValue(None)
-            out.short.append((row, g.values))
+            if row in schema.rows(template, TABLE):
+                out.short.append((row, g.values))  # the identities may place its values
+            else:
+                out.checks.append(Check(f"short_row:{TABLE}.{row}", False,
+                                        f"row shows {len(g.values)} of {WIDTH} values; left null"))
     missing = [r for r in variant if r not in by_row]
     if missing:
         out.checks.append(Check(f"rows:{TABLE}", False,

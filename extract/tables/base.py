@@ -77,7 +77,7 @@ def cell_values(cell: Cell) -> list[Read] | None:
     return [Read(v.value, cell.start + v.start, cell.start + v.end, v.unit) for v in vals]
 
 
-def _trim(values: list[Read | None], expected: int | None) -> list[Read | None]:
+def trim_grid(values: list[Read | None], expected: int | None) -> list[Read | None]:
     """Grid rows carry padding cells around their values; drop them only when too many."""
     limit = 0 if expected is None else expected
     while len(values) > limit and values and values[-1] is None:
@@ -99,20 +99,28 @@ def _text_blanks(values: list[Read | None], expected: int | None) -> list[Read |
 
 
 def groups(rows: list[Row], start: int = 0, end: int | None = None,
-           expected: int | None = None) -> list[Group]:
-    """The value groups of rows[start:end], in reading order."""
+           expected: int | None = None, keep_grid_blanks: bool = False) -> list[Group]:
+    """The value groups of rows[start:end], in reading order.
+
+    `expected` is the table's width, used to tell padding from blank cells. With
+    `keep_grid_blanks`, a grid row keeps every blank cell after its label, for a caller that
+    trims each row to its own width.
+    """
     out: list[Group] = []
     loose: list[str] = []
     for i in range(start, len(rows) if end is None else end):
         row = rows[i]
         label: list[str] = []
         values: list[Read | None] = []
+        blanks = 0           # blank grid cells seen since the label, before the first value
         in_values = False
         trailing = ""
         for cell in row.cells:
             if not cell.text:
                 if in_values:
                     values.append(None)
+                elif keep_grid_blanks and row.grid:
+                    blanks += 1
                 continue
             vals = cell_values(cell)
             if vals is None:
@@ -120,11 +128,15 @@ def groups(rows: list[Row], start: int = 0, end: int | None = None,
                     trailing = cell.text
                     break  # text after the values: a trailing note, not this row's values
                 label.append(cell.text)
+                blanks = 0
                 continue
+            if not in_values:
+                values.extend([None] * blanks)
             in_values = True
             values.extend(vals)
         if row.grid:
-            values = _trim(values, expected)
+            if not keep_grid_blanks:
+                values = trim_grid(values, expected)
         else:
             values = _text_blanks(values, expected)
         if not any(v is not None for v in values):
@@ -133,7 +145,7 @@ def groups(rows: list[Row], start: int = 0, end: int | None = None,
             continue
         own = " ".join(label)
         prev = out[-1] if out else None
-        if (not own and not loose and prev and prev.row == i - 1 and not row.grid
+        if (not own and not loose and not trailing and prev and prev.row == i - 1 and not row.grid
                 and not prev.trailing_text and not rows[prev.row].grid
                 and (expected is None or len(prev.values) + len(values) <= expected)):
             # one value per line with no blank line between rows: the line continues the row

@@ -1,10 +1,17 @@
 """Section 二: the 第二十条 items, one short labelled row each (规章, 行政许可, 行政处罚 …).
 
 Each row is found by its label anywhere in the section (reports order the sub-tables freely
-and a PDF→markdown conversion may move them), and must show exactly its columns' values. A grid row one value short keeps its first and
-last columns; loose single values in the section fill such gaps only when they are exactly as
-many as the gaps, and are then marked inferred.
-Amounts are stored in 万元: a value or header stating 元 or 亿元 is converted, with a check.
+and a PDF→markdown conversion may move them) and must show exactly its columns' values.
+When several lines carry a row's label (a sentence `本年度办理行政许可 12 件` before the table),
+the one whose label is closest to the official label wins, and a disagreement between them
+fails a check: nothing here is read silently from prose.
+
+A grid row one value short keeps its first and last columns (a PDF→markdown conversion drops
+a multi-line cell from the middle and leaves it loose above the table); loose single values in
+the section fill such gaps only when they are exactly as many as the gaps, marked inferred.
+
+Amounts are stored in 万元: a value or the section stating 元 or 亿元 is converted, with a check;
+a section that states two different units for amounts fails a check.
 """
 from __future__ import annotations
 
@@ -13,14 +20,18 @@ from functools import cache
 import regex
 
 from extract.document import Row
-from extract.labels import LabelMatcher
+from extract.labels import LabelMatcher, clean
 from extract.numbers import scale_to_wan
-from extract.tables.base import CellValue, Check, Read, TableRead, groups
+from extract.tables.base import CellValue, Check, Group, Read, TableRead, groups, trim_grid
 from xxgk import schema
 
 TABLE = "disclosure"
 _UNIT_ONLY = regex.compile(r"[(（]?\s*(?:单位\s*[:：]?\s*)?(?:万元|亿元|元|件|个|项)\s*[)）]?")
-_HEADER_UNIT = regex.compile(r"单位\s*[:：]?\s*(万元|亿元|元)|[(（]\s*(万元|亿元|元)\s*[)）]")
+# 单位：万元 · （单位：件、元） · 金额单位为元 · 本年收费金额/元 · （人民币元） · 1.795（万元）
+_UNIT = regex.compile(
+    r"单位\s*(?:为|是|[:：])?\s*(?:[^，。；;)）\n]{0,8}?[、,，/]\s*)?(?P<a>万元|亿元|元)"
+    r"|[/／]\s*(?P<b>万元|亿元|元)(?![\p{Han}])"
+    r"|[(（]\s*(?:人民币)?\s*(?P<c>万元|亿元|元)\s*[)）]")
 
 
 @cache
@@ -28,40 +39,42 @@ def matcher(template: str) -> LabelMatcher:
     return LabelMatcher({r: schema.row_label(template, TABLE, r) for r in schema.rows(template, TABLE)})
 
 
+def _units(text: str) -> list[str]:
+    return [next(u for u in m.groups() if u) for m in _UNIT.finditer(text)]
+
+
 def read(rows: list[Row], template: str, start: int, end: int) -> TableRead:
     out = TableRead(TABLE)
     m = matcher(template)
-    found: dict[str, tuple] = {}
+    candidates: dict[str, list[tuple[float, Group]]] = {}
     loose: list[Read] = []
-    for g in groups(rows, start, end):
+    for g in groups(rows, start, end, keep_grid_blanks=True):
         if g.trailing_text and not _UNIT_ONLY.fullmatch(g.trailing_text):
             continue  # a sentence (`办理行政许可 12 件，…`), not a table row
-        key = m.match(g.label).key
-        if key is None:
+        hit = m.match(g.label)
+        if hit.key is None:
             if not g.own_label and not g.trailing_text and len(g.values) == 1:
                 loose.append(g.values[0])
             continue
-        if key not in found:
-            found[key] = (g, g.loose + " " + g.label)
+        candidates.setdefault(hit.key, []).append((hit.score, g))
+    section_units = set(_units(" ".join(rows[i].text for i in range(start, min(end, len(rows))))))
     gaps: list[str] = []
     for row in schema.rows(template, TABLE):
         cols = schema.cols(template, TABLE, row)
         keys = [f"{TABLE}.{row}.{c}" for c in cols]
-        if row not in found:
+        if row not in candidates:
             out.cells.update({k: CellValue(None) for k in keys})
             out.checks.append(Check(f"row:{TABLE}.{row}", False,
                                     f"no row {schema.row_label(template, TABLE, row)} found"))
             continue
-        g, context = found[row]
-        values = list(g.values)
+        g = _choose(out, row, candidates[row], len(cols))
+        values = trim_grid(list(g.values), len(cols)) if rows[g.row].grid else list(g.values)
         shown = " ".join("_" if v is None else str(v.value) for v in values)
         if len(values) == len(cols) - 1 >= 2 and rows[g.row].grid:
-            # A PDF→markdown conversion drops a multi-line cell from the middle of a row and
-            # leaves its text loose above the table: first and last columns still line up.
             values.insert(len(cols) - 2, None)
             gaps.append(keys[len(cols) - 2])
             out.checks.append(Check(f"row:{TABLE}.{row}", False,
-                                    f"{g.label} shows {len(g.values)} values ({shown}) for "
+                                    f"{g.label} shows {len(cols) - 1} values ({shown}) for "
                                     f"{len(cols)} columns; read as first and last columns"))
         elif len(values) != len(cols):
             out.cells.update({k: CellValue(None) for k in keys})
@@ -72,24 +85,42 @@ def read(rows: list[Row], template: str, start: int, end: int) -> TableRead:
         for key, v in zip(keys, values):
             out.put(key, v)
             if v is not None and v.value is not None and schema.unit(template, key) == "wan_yuan":
-                _to_wan(out, key, v, context)
+                _to_wan(out, key, v, g.loose + " " + g.label, section_units)
     if gaps and len(loose) == len(gaps):
         for key, v in zip(gaps, loose):
             out.cells[key] = CellValue(v.value, None, inferred=True)
             out.checks.append(Check(f"inferred:{key}", False,
                                     f"{key} = {v.value}: the loose value in the section, "
                                     "placed into the one gap left for it, in row order"))
-    out.found = bool(found)
+    out.found = bool(candidates)
     return out
 
 
-def _to_wan(out: TableRead, key: str, v: Read, context: str):
-    unit = v.unit
-    if unit is None:
-        hit = _HEADER_UNIT.search(context)
-        unit = next((u for u in hit.groups() if u), None) if hit else None
-    if unit in ("元", "亿元"):
+def _choose(out: TableRead, row: str, found: list[tuple[float, Group]], width: int) -> Group:
+    """The line whose label is most like the official one (the first such); a line with the
+    same label and other values is a contradiction the report must be flagged for."""
+    # ties (both name 行政许可) go to the line that is nothing but the label, then the shorter
+    best = max(found, key=lambda sg: (sg[0], len(sg[1].values) == width, -len(clean(sg[1].label))))[1]
+    others = [g for _, g in found if g is not best and _numbers(g) != _numbers(best)]
+    if others:
+        out.checks.append(Check(f"conflict:{TABLE}.{row}", False,
+                                f"read {best.label!r} {_numbers(best)}; also found "
+                                + "; ".join(f"{g.label!r} {_numbers(g)}" for g in others)))
+    return best
+
+
+def _numbers(g: Group) -> list:
+    return [v.value for v in g.values if v is not None]
+
+
+def _to_wan(out: TableRead, key: str, v: Read, header: str, section_units: set[str]):
+    stated = v.unit or next(iter(_units(header)), None)
+    if stated is None and len(section_units) == 1:
+        stated = next(iter(section_units))
+    if stated is None and len(section_units) > 1:
+        out.checks.append(Check(f"unit:{key}", False, "the section states amounts in "
+                                + " and ".join(sorted(section_units)) + "; which applies here is unclear"))
+    if stated in ("元", "亿元"):
         cell = out.cells[key]
-        cell.value = scale_to_wan(v.value, unit)
-        out.checks.append(Check(f"unit:{key}", True,
-                                f"{v.value} {unit} converted to {cell.value} 万元"))
+        cell.value = scale_to_wan(v.value, stated)
+        out.checks.append(Check(f"unit:{key}", True, f"{v.value} {stated} converted to {cell.value} 万元"))

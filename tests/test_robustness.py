@@ -1,0 +1,104 @@
+"""Variations of the real reports that once produced wrong numbers or crashes (found by an
+adversarial review): each must now read right, or be flagged, and never raise."""
+from __future__ import annotations
+
+import pytest
+
+from conftest import CORPUS, gold
+from extract.report import extract_bytes
+
+HUAIAN = (CORPUS / "real" / "003_huaian_shi_2024_pdftext.txt").read_text(encoding="utf-8")
+SHUYANG = (CORPUS / "real" / "012_suqian_shuyang_xian_2025_ocrmd.txt").read_text(encoding="utf-8")
+GAOXIN = (CORPUS / "dev" / "seed_002.txt").read_text(encoding="utf-8")
+H2 = "二、主动公开政府信息情况\n"
+
+
+def read(text: str, name: str = "x.txt"):
+    return extract_bytes(text.encode(), name)
+
+
+@pytest.mark.parametrize("insert,key,truth", [
+    ("本年度办理行政许可 12 件\n", "disclosure.licensing.decisions", 447228),
+    ("行政处罚案件 12 件\n", "disclosure.penalty.decisions", 3985758),
+    ("本年度收取行政事业性收费 5 万元\n", "disclosure.fees.amount", 96171.6),
+])
+def test_a_sentence_naming_a_row_is_not_the_row_and_is_flagged(insert, key, truth):
+    r = read(HUAIAN.replace(H2, H2 + insert))
+    assert r.cells[key].value == truth
+    assert r.status == "warning"
+    assert any(c.name.startswith("conflict:disclosure") and not c.ok for c in r.checks)
+
+
+@pytest.mark.parametrize("header,value", [
+    ("本年收费金额/元", "961716000"),
+    ("本年收费金额（单位：件、元）", "961716000"),
+    ("本年收费金额（人民币元）", "961716000"),
+])
+def test_amounts_in_yuan_however_the_header_says_it(header, value):
+    r = read(HUAIAN.replace("本年收费金额（单位：万元）", header).replace("96171.6", value))
+    assert r.cells["disclosure.fees.amount"].value == 96171.6
+
+
+def test_a_note_under_the_table_states_the_unit():
+    text = GAOXIN.replace("采购总金额（单位：万元）", "采购总金额").replace("2,601", "26010000")
+    text = text.replace("三、收到和处理政府信息公开申请情况", "注：金额单位为元。\n\n三、收到和处理政府信息公开申请情况", 1)
+    assert read(text).cells["disclosure.procurement.amount"].value == 2601
+
+
+def test_three_small_appeal_tables_are_placed_by_their_names_not_their_order():
+    review = SHUYANG[SHUYANG.index("### 行政复议"):SHUYANG.index("### 行政诉讼（未经复议直接起诉）")]
+    direct = SHUYANG[SHUYANG.index("### 行政诉讼（未经复议直接起诉）"):SHUYANG.index("### 行政诉讼（复议后起诉）")]
+    swapped = SHUYANG.replace(review + direct, direct + review)
+    r = read(swapped)
+    g = gold(CORPUS / "real" / "012_suqian_shuyang_xian_2025_ocrmd.gold.json")["cells"]
+    assert {k: c.value for k, c in r.cells.items() if k.startswith("appeals.")} == \
+        {k: v for k, v in g.items() if k.startswith("appeals.")}
+
+
+def test_a_repeated_heading_inside_the_table_does_not_cut_the_section():
+    text = HUAIAN.replace("（三）不\n予公开", "三、收到和处理政府信息公开申请情况（续表）\n（三）不\n予公开")
+    r = read(text)
+    assert r.cells["applications.new_received.total"].value == 3119
+    assert r.cells["applications.granted.total"].value == 1362
+
+
+def test_narrative_after_the_appeals_row_is_not_glued_to_it():
+    text = (CORPUS / "real" / "001_huaian_hongze_qu_2023_pdftext.txt").read_text(encoding="utf-8")
+    r = read(text.replace("五、存在的主要问题及改进情况\n", ""))
+    assert r.cells["appeals.review.upheld"].value == 10
+    assert r.cells["appeals.litigation_after_review.upheld"].value == 5
+
+
+def test_blank_edge_cells_in_html_rows_stay_in_their_columns():
+    page = ("<html><body><h1>某局2023年政府信息公开工作年度报告</h1><p>二、主动公开政府信息情况</p><table>"
+            "<tr><td>信息内容</td><td>本年制发件数</td><td>本年废止件数</td><td>现行有效件数</td></tr>"
+            "<tr><td>规章</td><td></td><td>0</td><td>11</td></tr></table>"
+            "<p>四、政府信息公开行政复议、行政诉讼情况</p><table><tr>" + "<td>1</td>" * 14 + "<td></td></tr></table>"
+            "<p>五、存在的主要问题及改进情况</p></body></html>")
+    r = extract_bytes(page.encode(), "x.html")
+    assert [r.cells[f"disclosure.regulations.{c}"].value for c in ("issued", "repealed", "in_force")] == [None, 0, 11]
+    assert r.cells["appeals.review.upheld"].value == 1
+    total = r.cells["appeals.litigation_after_review.total"]  # blank, then forced by 1+1+1+1
+    assert (total.value, total.inferred) == (4, True)
+
+
+@pytest.mark.parametrize("data,name", [
+    (b"<html><body><![><p>x</p></body></html>", "x.html"),
+    (("规章 " + "9" * 4301).encode(), "x.txt"),
+    (b'<table><tr><td colspan="100000000">a</td><td>1</td></tr></table>', "x.html"),
+    ('<table><tr><td colspan="²">a</td></tr></table>'.encode(), "x.html"),
+    ((CORPUS / "real" / "001_huaian_hongze_qu_2023_pdftext.txt").read_text(encoding="utf-8")
+     .replace("（六）其他处理 0 0 0 0 0 0 0", "（六）其他处理 0 0 0 0 0 0").encode(), "x.txt"),
+])
+def test_no_input_raises(data, name):
+    r = extract_bytes(data, name)
+    assert r.status in ("failed", "warning")
+
+
+@pytest.mark.parametrize("offset,byte,error", [(206488, 0x5B, "AssertionError"), (196322, 0x27, "LimitReachedError")])
+def test_damaged_pdf_fails_with_a_reason(offset, byte, error):
+    data = bytearray((CORPUS / "pdf" / "hongze_2024.pdf").read_bytes())
+    data[offset] = byte
+    r = extract_bytes(bytes(data), "x.pdf")
+    assert r.status == "failed"
+    assert r.checks[-1].detail.startswith(f"unreadable PDF: {error}")
