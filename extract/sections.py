@@ -25,6 +25,7 @@ TITLES = {
 }
 _NUMBERED = regex.compile(r"^\s*(?:#{1,6}\s*)?(?:\*\*)?\s*(?P<num>[一二三四五六七八九十]|\d{1,2})\s*[、.．]")
 _HEADING_MAX = 40
+_TITLE_END = regex.compile(r"(情况|事项|问题|措施|概述)[。.:：)）]*$")
 
 
 @dataclass(frozen=True)
@@ -37,7 +38,8 @@ class Section:
 
 def _heading_text(row: Row) -> str | None:
     cells = [c.text for c in row.cells if c.text]
-    if not cells or len(cells) > 2 or row.table:
+    # a heading may sit in a table (a whole report laid out in one), but then alone in its row
+    if not cells or len(cells) > (1 if row.table else 2):
         return None
     text = " ".join(cells)
     if len(text) > _HEADING_MAX:
@@ -61,8 +63,10 @@ def find_sections(rows: list[Row]) -> dict[int, Section]:
                     score = 2      # numbered otherwise (tables renumbered after a narrative)
                 elif text.lstrip().startswith("#"):
                     score = 1.5    # a markdown heading
+                elif _TITLE_END.search(squashed):
+                    score = 1      # a bare line naming the section, ending like a heading
                 else:
-                    score = 1      # a bare line naming the section
+                    continue       # a wrapped line of prose that happens to name it
                 candidates[n].append((score, i))
     chosen = {}
     for n, cands in candidates.items():

@@ -102,3 +102,14 @@ def test_damaged_pdf_fails_with_a_reason(offset, byte, error):
     r = extract_bytes(bytes(data), "x.pdf")
     assert r.status == "failed"
     assert r.checks[-1].detail.startswith(f"unreadable PDF: {error}")
+
+
+def test_a_report_inside_a_page_layout_table_reads_as_the_bare_page():
+    page = (CORPUS / "real" / "015_suqian_shuyang_fagaiju_2023_crawlhtml.html").read_text(encoding="utf-8")
+    start, end = page.index("<article>"), page.index("</article>") + len("</article>")
+    wrapped = (page[:start] + '<table class="layout"><tr><td class="nav">首页 | 信息公开 | 2</td></tr><tr><td>'
+               + page[start:end] + "</td><td>右侧栏 12 条</td></tr></table>" + page[end:])
+    r = extract_bytes(wrapped.encode(), "x.html")
+    g = gold(CORPUS / "real" / "015_suqian_shuyang_fagaiju_2023_crawlhtml.gold.json")
+    assert r.status == "ok" and r.sections == [1, 2, 3, 4, 5, 6]
+    assert {k: c.value for k, c in r.cells.items()} == g["cells"]

@@ -6,7 +6,8 @@ exact and `&nbsp;` and friends can be folded to spaces without moving offsets.
 
 `<tr>` becomes a grid row whose cells are the `<td>`/`<th>` texts, `colspan` expanded with
 blank cells so value columns stay aligned. Outside tables every block element (`p`, `div`,
-`br`, headings, `li`) ends a prose line. `rowspan` is not expanded: the spanning cells are
+`br`, headings, `li`) ends a prose line. A table with a table inside one of its cells lays
+out the page: its own cells are read as prose, its nested tables as tables. `rowspan` is not expanded: the spanning cells are
 row labels (三、本年度办理结果), never values, and readers look at the cells after the label.
 """
 from __future__ import annotations
@@ -52,7 +53,9 @@ class _RowBuilder(HTMLParser):
                 self.line_starts.append(i + 1)
         self.rows: list[Row] = []
         self.skip = 0
-        self.table_depth = 0
+        # one entry per open <table>: True once it turned out to be a layout table (a table
+        # nested in one of its cells), whose cells are then read as prose, not as a grid
+        self.tables: list[bool] = []
         self.row_cells: list[Cell] | None = None
         self.cell: list[_Fragment] | None = None
         self.cell_colspan = 1
@@ -84,6 +87,12 @@ class _RowBuilder(HTMLParser):
         elif joined.text:
             self.rows.append(Row([joined]))
 
+    # -- where we are
+    @property
+    def in_prose(self) -> bool:
+        """Outside any table, or inside a layout table (between its nested data tables)."""
+        return not self.tables or self.tables[-1]
+
     # -- handlers
     def handle_starttag(self, tag, attrs):
         if tag in _SKIP:
@@ -92,12 +101,19 @@ class _RowBuilder(HTMLParser):
         if self.skip:
             return
         if tag == "table":
+            if self.tables and self.cell is not None:
+                # a table inside a cell: the outer table only lays out the page
+                self.prose, self.cell, self.row_cells = self.cell, None, None
+                self.tables[-1] = True
             self._flush_prose()
-            self.table_depth += 1
-        elif tag == "tr" and self.table_depth:
+            self.tables.append(False)
+        elif self.in_prose:
+            if tag in _BLOCK or tag in ("tr", "td", "th"):
+                self._flush_prose()
+        elif tag == "tr":
             self._end_row()
             self.row_cells = []
-        elif tag in ("td", "th") and self.table_depth:
+        elif tag in ("td", "th"):
             if self.row_cells is None:
                 self.row_cells = []
             self._end_cell()
@@ -105,13 +121,9 @@ class _RowBuilder(HTMLParser):
             span = (dict(attrs).get("colspan") or "1").strip()
             # browsers cap colspan at 1000; anything unreadable counts as 1
             self.cell_colspan = min(int(span), 1000) if span.isascii() and span.isdigit() else 1
-        elif tag == "pre" and not self.table_depth:
-            self._flush_prose()
-        elif tag in _BLOCK and not self.table_depth:
-            self._flush_prose()
 
     def handle_startendtag(self, tag, attrs):
-        if tag in _BLOCK and not self.table_depth and not self.skip:
+        if tag in _BLOCK and self.in_prose and not self.skip:
             self._flush_prose()
 
     def handle_endtag(self, tag):
@@ -120,17 +132,19 @@ class _RowBuilder(HTMLParser):
             return
         if self.skip:
             return
-        if tag in ("td", "th"):
+        if tag == "table" and self.tables:
+            self._end_row()
+            self._flush_prose()
+            self.tables.pop()
+        elif self.in_prose:
+            if tag == "pre" and not self.tables:
+                self._flush_prose(preformatted=True)
+            elif tag in _BLOCK or tag in ("tr", "td", "th"):
+                self._flush_prose()
+        elif tag in ("td", "th"):
             self._end_cell()
         elif tag == "tr":
             self._end_row()
-        elif tag == "table" and self.table_depth:
-            self._end_row()
-            self.table_depth -= 1
-        elif tag == "pre" and not self.table_depth:
-            self._flush_prose(preformatted=True)
-        elif tag in _BLOCK and not self.table_depth:
-            self._flush_prose()
 
     def _text(self, text: str, start: int):
         if self.skip:
@@ -138,7 +152,7 @@ class _RowBuilder(HTMLParser):
         frag = _Fragment(text, start, start + len(text))
         if self.cell is not None:
             self.cell.append(frag)
-        elif not self.table_depth:
+        elif self.in_prose:
             self.prose.append(frag)
 
     def handle_data(self, data):
