@@ -17,20 +17,14 @@ from rich.console import Console
 from rich.table import Table
 
 from extract.report import Report, extract_file
+from ingest.folder import report_files
 from xxgk import schema
-
-REPORT_SUFFIXES = {".txt", ".md", ".html", ".htm", ".shtml", ".pdf", ".text", ""}
-
 
 def _inputs(paths: tuple[str, ...]) -> list[Path]:
     """Files as given, and the report files under any directory, sorted, in argument order."""
     out = []
     for p in map(Path, paths):
-        if p.is_dir():
-            out.extend(sorted(f for f in p.rglob("*") if f.is_file()
-                              and f.suffix.lower() in REPORT_SUFFIXES and not f.name.startswith(".")))
-        else:
-            out.append(p)
+        out.extend(report_files(p) if p.is_dir() else [p])
     return out
 
 

@@ -19,7 +19,7 @@ from html.parser import HTMLParser
 from extract.decode import Unreadable
 from extract.document import Cell, Row
 from extract.layouts import text as text_layout
-from extract.layouts.text import _plain_row
+from extract.layouts.text import plain_row
 
 _BLOCK = {"p", "div", "br", "h1", "h2", "h3", "h4", "h5", "h6", "li", "section", "article",
           "header", "footer", "title", "ul", "ol", "center", "blockquote", "hr"}
@@ -80,7 +80,7 @@ class _RowBuilder(HTMLParser):
             return
         # Re-read the prose line as plain text so numbers in it split off like in text layers.
         joined = _join(frags)
-        row = _plain_row(_Mapped(frags), 0, len(text))
+        row = plain_row(_Mapped(frags), 0, len(text))
         row.cells = [c for c in (_remap(frags, c) for c in row.cells) if c.text]
         if row.cells:
             self.rows.append(row)

@@ -66,7 +66,7 @@ def _split(text: str, start: int, end: int, sep: str) -> list[Cell]:
     return cells
 
 
-def _plain_row(text: str, start: int, end: int) -> Row:
+def plain_row(text: str, start: int, end: int) -> Row:
     """A line with no tabs or pipes: numbers are whitespace-separated tokens, the rest is label."""
     cells: list[Cell] = []
     label_start = label_end = None
@@ -162,7 +162,7 @@ def read_rows(text: str) -> list[Row]:
             else:
                 block.append(_cell(text, start, end))
             continue
-        rows.append(_plain_row(text, start, end))
+        rows.append(plain_row(text, start, end))
     close_block()
     close_pipe()
     return [r for r in rows if r.cells]
