@@ -4,16 +4,23 @@ from __future__ import annotations
 from flows import settings
 from prefect import flow
 
+from pathlib import Path
+
 from ingest.raw_store import STORED, RawStore
+from transform.regions import read_overrides
 from transform import store as work
 from transform.datasets import fetch_failure
 
 
 @flow(name="xxgk-publish")
-def publish_flow(data: str = "data") -> dict:
+def publish_flow(data: str = "data", places: str | None = None) -> dict:
+    """`places`: a CSV (match,province,city,county,division_code,level) whose rows, matched by
+    source URL prefix or agency name, override where an agency is inferred to sit; by default
+    DATA/places.csv when it exists."""
     raw, processed = settings.data_paths(data)
     failures = [fetch_failure(e) for e in RawStore(raw).latest().values() if e.status != STORED]
-    release = work.publish(processed, failures)
+    overrides = read_overrides(places or Path(data) / "places.csv")
+    release = work.publish(processed, failures, overrides)
     return {"release": release.name}
 
 

@@ -18,7 +18,8 @@ import pyarrow as pa
 from extract.report import PARSER_VERSION, Report
 from xxgk import schema
 
-REPORTS = pa.schema([
+# what an extraction batch records of a report; the published `reports` adds where it sits
+EXTRACTED = pa.schema([
     ("sha256", pa.string()), ("source", pa.string()), ("agency", pa.string()),
     ("report_year", pa.int16()), ("template", pa.string()), ("status", pa.string()),
     ("published", pa.string()), ("encoding", pa.string()), ("kind", pa.string()),
@@ -26,6 +27,12 @@ REPORTS = pa.schema([
     ("agency_hint", pa.string()), ("year_hint", pa.int16()),
     ("parser_version", pa.string()), ("extracted_at", pa.timestamp("s", tz="UTC")),
 ])
+PLACE = pa.schema([
+    ("agency_normalized", pa.string()), ("province", pa.string()), ("city", pa.string()),
+    ("county", pa.string()), ("division_code", pa.string()), ("level", pa.string()),
+    ("place_source", pa.string()),
+])
+REPORTS = pa.schema(list(EXTRACTED) + list(PLACE))
 CELLS = pa.schema([
     ("sha256", pa.string()), ("template", pa.string()), ("table", pa.string()), ("row", pa.string()),
     ("col", pa.string()), ("key", pa.string()), ("value", pa.float64()), ("inferred", pa.bool_()),
@@ -66,7 +73,9 @@ def wide_schema(table: str) -> pa.Schema:
 
 DESCRIPTIONS = {
     "reports": "One row per extracted document (status ok or warning): who, which year, which form, "
-               "how much was read. `agency_hint`/`year_hint` come from a crawl list, when it had them.",
+               "how much was read. `agency_hint`/`year_hint` come from a crawl list, when it had them. "
+               "`province`/`city`/`county`/`division_code` (GB/T 2260) and `level` say where the agency "
+               "sits, null when its name does not determine it; `place_source` is `name` or `override`.",
     "cells": "Long form: one row per document × canonical cell (`key` = `table.row.col`), with the value, "
              "whether it was inferred, and the character span in the decoded source it was read from.",
     "checks": "Every check of every document: the tables' identities with their numbers in `detail`, "
@@ -136,5 +145,20 @@ def dictionary_rows() -> list[dict]:
             for c in schema.codes()]
 
 
-def to_table(name: str, rows: list[dict]) -> pa.Table:
-    return pa.Table.from_pylist(rows, schema=ALL[name])
+# what a batch directory holds: the same, but reports without their place
+BATCH = {**ALL, "reports": EXTRACTED}
+
+
+def to_table(name: str, rows: list[dict], schemas: dict = BATCH) -> pa.Table:
+    return pa.Table.from_pylist(rows, schema=schemas[name])
+
+
+def with_places(reports: pa.Table, overrides: list[dict]) -> pa.Table:
+    """The published reports: each extracted report with where its agency sits."""
+    from transform.regions import place_columns
+
+    places = [place_columns(a, s, overrides) for a, s in
+              zip(reports.column("agency").to_pylist(), reports.column("source").to_pylist())]
+    for field in PLACE:
+        reports = reports.append_column(field, pa.array([p[field.name] for p in places], field.type))
+    return reports

@@ -31,7 +31,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from extract.report import PARSER_VERSION
-from transform.datasets import ALL, dictionary_rows, to_table
+from transform.datasets import ALL, BATCH, dictionary_rows, to_table, with_places
 
 SQL_DIR = Path(__file__).resolve().parents[1] / "sql"
 KEEP_RELEASES = 2
@@ -124,7 +124,7 @@ def _owners(parts: list[Path]) -> list[pa.Array]:
     return out
 
 
-def publish(root: Path, fetch_failures: list[dict]) -> Path:
+def publish(root: Path, fetch_failures: list[dict], overrides: list[dict] | None = None) -> Path:
     """Write a complete release from every batch, switch `current` to it, rebuild the views.
 
     Datasets are streamed batch by batch into one parquet file each, so memory stays flat.
@@ -143,7 +143,9 @@ def publish(root: Path, fetch_failures: list[dict]) -> Path:
             if name == "dictionary":
                 pieces = [to_table(name, dictionary_rows())]
             else:
-                pieces = (_owned(b / f"{name}.parquet", schema, owned) for b, owned in zip(parts, owners))
+                pieces = (_owned(b / f"{name}.parquet", BATCH[name], owned) for b, owned in zip(parts, owners))
+            if name == "reports":
+                pieces = (with_places(t, overrides or []) for t in pieces if t is not None)
             for t in pieces:
                 if t is not None and t.num_rows:
                     out.write_table(t)
