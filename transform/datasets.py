@@ -30,7 +30,7 @@ EXTRACTED = pa.schema([
 PLACE = pa.schema([
     ("agency_normalized", pa.string()), ("province", pa.string()), ("city", pa.string()),
     ("county", pa.string()), ("division_code", pa.string()), ("level", pa.string()),
-    ("place_source", pa.string()),
+    ("place_source", pa.string()), ("agency_key", pa.string()),
 ])
 REPORTS = pa.schema(list(EXTRACTED) + list(PLACE))
 CELLS = pa.schema([

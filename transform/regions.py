@@ -36,6 +36,9 @@ class Place:
     division_code: str | None = None
     level: str | None = None
     place_source: str | None = None   # name | override; None when nothing was determined
+    # the same agency across years: its place and level, and for a department its own name
+    # (上海市科委 and 上海市人民政府办公厅 are both departments of 310000)
+    agency_key: str | None = None
 
 
 def normalize_agency(name: str | None) -> str | None:
@@ -56,7 +59,7 @@ def _county_names() -> Counter:
 
 
 @lru_cache(maxsize=100_000)
-def _locate(name: str) -> tuple[str | None, str | None, str | None, str | None]:
+def _locate(name: str) -> tuple[str | None, str | None, str | None, str | None, str]:
     import cpca_new
 
     rec = cpca_new.transform([name], pos_sensitive=True).iloc[0]
@@ -66,11 +69,12 @@ def _locate(name: str) -> tuple[str | None, str | None, str | None, str | None]:
         return v if isinstance(v, str) and v else None
 
     province, city, county, code = val("省"), val("市"), val("区"), val("adcode")
+    rest = val("地址") or ""
     if county and _county_names()[county] > 1 and rec["市_pos"] < 0 and rec["省_pos"] < 0:
-        return None, None, None, None  # a county name several cities have: not determined
+        return None, None, None, None, name  # a county name several cities have: not determined
     if city in ("市辖区", "县") or city == province:
         city = None  # municipalities: the county sits right under the province
-    return province, city, county, code[:6] if code else None
+    return province, city, county, code[:6] if code else None, rest
 
 
 def level_of(name: str, province, city, county) -> str | None:
@@ -99,14 +103,23 @@ def place_of(agency: str | None, source: str | None = None, overrides: list[dict
     for o in overrides or []:
         m = o.get("match") or ""
         if m and ((source and source.startswith(m)) or m == name):
+            code, level = o.get("division_code") or None, o.get("level") or None
             return Place(name, o.get("province") or None, o.get("city") or None, o.get("county") or None,
-                         o.get("division_code") or None, o.get("level") or None, "override")
+                         code, level, "override", _key(name or "", code, level, name or ""))
     if not name:
         return Place(None)
-    province, city, county, code = _locate(name)
+    province, city, county, code, rest = _locate(name)
     level = level_of(name, province, city, county)
     source_kind = "name" if (province or level) else None
-    return Place(name, province, city, county, code, level, source_kind)
+    return Place(name, province, city, county, code, level, source_kind, _key(name, code, level, rest))
+
+
+def _key(name: str, code: str | None, level: str | None, rest: str) -> str:
+    if code and level and not level.endswith("_department"):
+        return f"{code}/{level}"
+    if code and level:
+        return f"{code}/{level}/{rest or name}"
+    return name
 
 
 def read_overrides(path: str | Path | None) -> list[dict]:
