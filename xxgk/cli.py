@@ -3,6 +3,8 @@
     xxgk extract PATH... [--jsonl]    read reports, print JSON lines or a summary per report
     xxgk summary FILE.jsonl           one line per report of an `extract --jsonl` output
     xxgk run [--folder DIR] [--urls FILE]   the pipeline: ingest/crawl → extract → publish
+    xxgk query "SQL" [--csv|--json]   SQL against the DuckDB database
+    xxgk stats [--year Y] [--region R]  the headline figures
     xxgk snapshot                     a versioned, reproducible snapshot for researchers
     xxgk serve                        the nightly deployment (cron), served by this process
 """
@@ -135,6 +137,90 @@ def serve(cron, folder, urls, data):
     from flows.schedule import serve as serve_nightly
 
     serve_nightly(cron=cron, folder=folder, urls=urls, data=data)
+
+
+def _database(data: str):
+    import duckdb
+
+    db = Path(data) / "processed" / "xxgk.duckdb"
+    if not db.exists():
+        raise click.ClickException(f"no database at {db}: run `xxgk run` first")
+    return duckdb.connect(str(db), read_only=True)
+
+
+def _print_frame(df, fmt: str):
+    if fmt == "csv":
+        click.echo(df.to_csv(index=False), nl=False)
+    elif fmt == "json":
+        click.echo(df.to_json(orient="records", force_ascii=False))
+    else:
+        t = Table(pad_edge=False)
+        for c in df.columns:
+            t.add_column(str(c), justify="right" if df[c].dtype.kind in "iuf" else "left")
+        for row in df.itertuples(index=False):
+            t.add_row(*["" if v is None or v != v else f"{v:.4g}" if isinstance(v, float) else str(v) for v in row])
+        Console(highlight=False).print(t)
+
+
+@main.command()
+@click.argument("sql")
+@click.option("--data", default="data", show_default=True, help="Data folder (raw/ and processed/).")
+@click.option("--csv", "fmt", flag_value="csv", help="Print CSV.")
+@click.option("--json", "fmt", flag_value="json", help="Print JSON records.")
+def query(sql, data, fmt):
+    """Run SQL against the database (read-only) and print the result.
+
+    Views: reports, cells, cells_labeled, checks, failures, dictionary, disclosure_wide,
+    applications_wide, appeals_wide, report_headline, agency_year, region_year,
+    province_year, agency_yoy, quality_status, quality_checks, quality_inconsistent.
+    """
+    import duckdb
+
+    con = _database(data)
+    try:
+        df = con.execute(sql).df()
+    except duckdb.Error as e:
+        raise click.ClickException(str(e)) from None
+    finally:
+        con.close()
+    _print_frame(df, fmt or "table")
+
+
+STATS_SQL = """SELECT report_year AS year, count(*) AS reports,
+       count(*) FILTER (status = 'ok') AS all_checks_passed,
+       sum(received) AS received, sum(processed) AS processed, sum(granted) AS granted,
+       round(sum(granted) / nullif(sum(processed), 0), 4) AS granted_rate,
+       sum(refused_not_disclosable) AS not_disclosable, sum(refused_unavailable) AS unavailable,
+       sum(refused_not_processed) AS not_processed, sum(carried_forward) AS carried_forward,
+       sum(reviews) AS reviews, sum(lawsuits) AS lawsuits
+FROM agency_year WHERE {where} GROUP BY report_year ORDER BY report_year"""
+
+
+@main.command()
+@click.option("--year", type=int, help="Only this report year.")
+@click.option("--region", help="Only agencies in this province, city or county (e.g. 江苏省, 淮安市).")
+@click.option("--data", default="data", show_default=True)
+@click.option("--csv", "fmt", flag_value="csv", help="Print CSV.")
+@click.option("--json", "fmt", flag_value="json", help="Print JSON records.")
+def stats(year, region, data, fmt):
+    """The headline figures per year: requests, outcomes, refusals, reviews and lawsuits,
+    with the number of reports behind them and how many passed every check."""
+    where, params = ["true"], []
+    if year:
+        where.append("report_year = ?")
+        params.append(year)
+    if region:
+        where.append("? IN (province, city, county)")
+        params.append(region)
+    con = _database(data)
+    try:
+        df = con.execute(STATS_SQL.format(where=" AND ".join(where)), params).df()
+    finally:
+        con.close()
+    if not fmt:  # a figure per line, a year per column: readable in any terminal
+        df = df.set_index("year").T.reset_index(names="figure")
+        df.columns = [str(c) for c in df.columns]
+    _print_frame(df, fmt or "table")
 
 
 def _pipeline_summary(console: Console, db: Path, result: dict):

@@ -1,0 +1,139 @@
+"""Who and where each agency is, and the analysts' views, on the real sample reports."""
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from conftest import CORPUS, extracted
+from flows.run import run_flow
+from transform.regions import place_of, read_overrides
+
+SAMPLES = sorted(p for d in ("dev", "real") for p in (CORPUS / d).iterdir()
+                 if p.suffix in (".txt", ".md", ".html"))
+XXGK = Path(sys.executable).with_name("xxgk")
+
+
+@pytest.mark.parametrize("name,province,city,county,code,level", [
+    ("dev/seed_000.txt", None, None, None, None, None),                       # 上天梯管理区: not in the text
+    ("dev/seed_001.txt", "河南省", "驻马店市", None, "411700", "city_department"),
+    ("dev/seed_002.txt", None, None, None, None, None),                       # 高新区: which one?
+    ("dev/seed_003.txt", "河南省", "南阳市", "卧龙区", "411303", "county"),
+    ("dev/seed_004.txt", None, None, None, None, "county_department"),        # 区政务服务办
+    ("real/001_huaian_hongze_qu_2023_pdftext.txt", "江苏省", "淮安市", "洪泽区", "320813", "county"),
+    ("real/002_huaian_hongze_qu_2024_pdftext.txt", "江苏省", "淮安市", "洪泽区", "320813", "county"),
+    ("real/003_huaian_shi_2024_pdftext.txt", "江苏省", "淮安市", None, "320800", "city"),
+    ("real/012_suqian_shuyang_xian_2025_ocrmd.txt", None, None, None, None, "county"),  # OCR: 沐阳县
+    ("real/013_shanghai_kewei_2024_pdf2md.md", "上海市", None, None, "310000", "province_department"),
+    ("real/014_shanghai_shizhengfu_bangongting_2025_pdf2md.md", "上海市", None, None, "310000", "province_department"),
+    ("real/015_suqian_shuyang_fagaiju_2023_crawlhtml.html", "江苏省", "宿迁市", "沭阳县", "321322", "county_department"),
+])
+def test_where_each_corpus_agency_sits(name, province, city, county, code, level):
+    p = place_of(extracted(CORPUS / name).agency)
+    assert (p.province, p.city, p.county, p.division_code, p.level) == (province, city, county, code, level)
+
+
+def test_ambiguous_county_names_are_not_guessed():
+    assert place_of("朝阳区人民政府").province is None
+    assert place_of("北京市朝阳区人民政府").division_code == "110105"
+    assert place_of("长春市朝阳区人民政府").division_code == "220104"
+
+
+def test_names_are_normalised():
+    assert place_of("信息来源：洪泽区人民政府（淮安市洪泽区人民政府办公室编制）").agency_normalized == "洪泽区人民政府"
+    assert place_of("淮安市 洪泽区人民政府").agency_key == place_of("洪泽区人民政府").agency_key == "320813/county"
+
+
+def test_overrides_win(tmp_path):
+    f = tmp_path / "places.csv"
+    f.write_text("match,province,city,county,division_code,level\n"
+                 "http://www.example.gov.cn/gaoxin/,河南省,安阳市,,410500,county\n", encoding="utf-8")
+    p = place_of("高新区", "http://www.example.gov.cn/gaoxin/2020.html", read_overrides(f))
+    assert (p.province, p.city, p.division_code, p.level, p.place_source) == ("河南省", "安阳市", "410500", "county", "override")
+
+
+@pytest.fixture(scope="module")
+def data(tmp_path_factory):
+    root = tmp_path_factory.mktemp("analysis")
+    inbox = root / "in"
+    inbox.mkdir()
+    for p in SAMPLES:
+        shutil.copy(p, inbox / p.name)
+    run_flow(str(inbox), None, str(root / "data"), runner="thread")
+    return root / "data"
+
+
+def q(data, sql):
+    con = duckdb.connect(str(data / "processed" / "xxgk.duckdb"), read_only=True)
+    try:
+        return con.execute(sql).fetchall()
+    finally:
+        con.close()
+
+
+def test_report_headline(data):
+    (row,) = q(data, """SELECT received, processed, granted, granted_rate, partly_granted, refused_not_disclosable,
+                               refused_unavailable, refused_not_processed, other_outcome, carried_forward,
+                               reviews, reviews_corrected, review_correction_rate, lawsuits, lawsuits_corrected,
+                               lawsuit_correction_rate
+                        FROM report_headline WHERE agency = '卧龙区人民政府'""")
+    assert row == pytest.approx((56, 55, 21, 21 / 55, 7, 4, 20, 3, 0, 1, 9, 1, 1 / 7, 6, 1, 0.5))
+
+
+def test_region_and_province_views(data):
+    assert q(data, """SELECT reports, reports_all_checks_passed, received, processed, granted
+                      FROM province_year WHERE province = '江苏省' AND report_year = 2024""") == [(2, 1, 3248, 3145, 1412)]
+    assert q(data, """SELECT level, reports, received FROM region_year
+                      WHERE city = '淮安市' AND report_year = 2024 ORDER BY level""") == [("city", 1, 3153), ("county", 1, 95)]
+    assert q(data, "SELECT count(*) FROM province_year WHERE province IS NULL") == [(2,)]  # unknown stays unknown
+
+
+def test_year_over_year_and_carry_over(data):
+    rows = q(data, """SELECT agency_key, report_year, previous_year, received_change, processed_change,
+                             granted_change, carried_over, previous_carried_forward, carry_over_consistent
+                      FROM agency_yoy""")
+    assert rows == [("320813/county", 2024, 2023, 74, 74, 50, 0, 0, True)]
+
+
+def test_quality_views(data):
+    assert dict(q(data, "SELECT status, documents FROM quality_status")) == {"ok": 6, "warning": 6}
+    assert q(data, "SELECT agency, report_year, identities_broken FROM quality_inconsistent ORDER BY agency") == [
+        ("区政务服务办", 2020, 2), ("洪泽区人民政府", 2023, 2)]
+    top = q(data, "SELECT name, reports_failing FROM quality_checks ORDER BY reports_failing DESC, name LIMIT 2")
+    assert top == [("inferred:other_split", 2), ("report_year", 2)]
+
+
+def test_wide_and_labeled_views(data):
+    assert q(data, """SELECT natural_person, total FROM applications_wide
+                      WHERE agency = '淮安市人民政府' AND row = 'other_unpaid_fee'""") == [(6, 6)]
+    assert q(data, """SELECT row_label, col_label, value FROM cells_labeled
+                      WHERE county = '沭阳县' AND key = 'appeals.review.pending'""") == [("行政复议", "尚未审结", 1)]
+
+
+def run(*args):
+    return subprocess.run([str(XXGK), *map(str, args)], capture_output=True, text=True, timeout=120)
+
+
+def test_query_command(data):
+    p = run("query", "--data", data, "--csv",
+            "SELECT agency, received FROM report_headline WHERE province = '上海市' ORDER BY received")
+    assert p.returncode == 0
+    assert p.stdout.splitlines() == ["agency,received", "上海市科委,36.0", "上海市人民政府办公厅,1484.0"]
+    p = run("query", "--data", data, "--json", "SELECT count(*) AS n FROM reports")
+    assert json.loads(p.stdout) == [{"n": 12}]
+    p = run("query", "--data", data, "SELECT nonsense")
+    assert p.returncode != 0 and "nonsense" in p.stderr
+
+
+def test_stats_command(data):
+    p = run("stats", "--data", data, "--region", "江苏省", "--json")
+    by_year = {r["year"]: r for r in json.loads(p.stdout)}
+    assert sorted(by_year) == [2023, 2024]
+    assert (by_year[2024]["reports"], by_year[2024]["received"], by_year[2024]["reviews"]) == (2, 3248, 353)
+    p = run("stats", "--data", data, "--year", "2020")
+    assert "received" in p.stdout and "69" in p.stdout
