@@ -137,3 +137,28 @@ def test_stats_command(data):
     assert (by_year[2024]["reports"], by_year[2024]["received"], by_year[2024]["reviews"]) == (2, 3248, 353)
     p = run("stats", "--data", data, "--year", "2020")
     assert "received" in p.stdout and "69" in p.stdout
+
+
+def test_report_page_is_self_contained_and_renders(data, tmp_path):
+    out = tmp_path / "report.html"
+    p = run("report", "--data", data, "--out", out)
+    assert p.returncode == 0, p.stderr
+    page = out.read_text(encoding="utf-8")
+    assert "<script src=\"http" not in page and "plotly" in page  # plotly.js inlined: opens offline
+    for title in ("依申请公开：收到与办理结果", "各省收到的申请", "不予公开、无法提供、不予处理的理由", "数据质量"):
+        assert title in page
+    assert "<td>淮安市人民政府</td><td>2024</td><td>江苏省</td><td>3153</td><td>3050</td><td>1362</td>" in page
+
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    if chromium is None:
+        pytest.skip("Debian's chromium is not installed (.ci/run installs it)")
+    flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+             "--disable-background-networking", "--disable-component-update", "--disable-sync",
+             f"--user-data-dir={tmp_path / 'profile'}", "--virtual-time-budget=8000"]
+    dom = subprocess.run([chromium, *flags, "--dump-dom", out.as_uri()], capture_output=True, text=True,
+                         timeout=120).stdout
+    assert dom.count('class="main-svg"') >= 4  # every chart drawn by plotly.js in the browser
+    shot = tmp_path / "report.png"
+    subprocess.run([chromium, *flags, "--window-size=1200,2400", f"--screenshot={shot}", out.as_uri()],
+                   capture_output=True, timeout=120)
+    assert shot.stat().st_size > 20_000

@@ -5,6 +5,7 @@
     xxgk run [--folder DIR] [--urls FILE]   the pipeline: ingest/crawl → extract → publish
     xxgk query "SQL" [--csv|--json]   SQL against the DuckDB database
     xxgk stats [--year Y] [--region R]  the headline figures
+    xxgk report [--out FILE]          one self-contained HTML page with charts
     xxgk snapshot                     a versioned, reproducible snapshot for researchers
     xxgk serve                        the nightly deployment (cron), served by this process
 """
@@ -221,6 +222,20 @@ def stats(year, region, data, fmt):
         df = df.set_index("year").T.reset_index(names="figure")
         df.columns = [str(c) for c in df.columns]
     _print_frame(df, fmt or "table")
+
+
+@main.command()
+@click.option("--data", default="data", show_default=True)
+@click.option("--out", default="data/processed/report.html", show_default=True, help="Where to write the page.")
+def report(data, out):
+    """Write one self-contained HTML page with charts: requests and outcomes by year, refusal
+    reasons, regions compared, data quality."""
+    from transform.report_page import write_report
+
+    db = Path(data) / "processed" / "xxgk.duckdb"
+    if not db.exists():
+        raise click.ClickException(f"no database at {db}: run `xxgk run` first")
+    click.echo(write_report(db, Path(out)))
 
 
 def _pipeline_summary(console: Console, db: Path, result: dict):
