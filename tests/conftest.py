@@ -30,6 +30,17 @@ def source_of(gold_path: Path) -> Path:
     return gold_path.parent / gold(gold_path)["file"]
 
 
+def q(data: Path, sql: str) -> list[tuple]:
+    """Rows of a query against the DuckDB database published under `data`, read-only."""
+    import duckdb
+
+    con = duckdb.connect(str(data / "processed" / "xxgk.duckdb"), read_only=True)
+    try:
+        return con.execute(sql).fetchall()
+    finally:
+        con.close()
+
+
 @cache
 def extracted(path: Path) -> Report:
     return extract_file(path)

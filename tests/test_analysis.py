@@ -7,10 +7,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-import duckdb
 import pytest
 
-from conftest import CORPUS, extracted
+from conftest import CORPUS, extracted, q
 from flows.run import run_flow
 from transform.regions import place_of, read_overrides
 
@@ -66,14 +65,6 @@ def data(tmp_path_factory):
         shutil.copy(p, inbox / p.name)
     run_flow(str(inbox), None, str(root / "data"), runner="thread")
     return root / "data"
-
-
-def q(data, sql):
-    con = duckdb.connect(str(data / "processed" / "xxgk.duckdb"), read_only=True)
-    try:
-        return con.execute(sql).fetchall()
-    finally:
-        con.close()
 
 
 def test_report_headline(data):

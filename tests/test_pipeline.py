@@ -8,7 +8,7 @@ import duckdb
 import pyarrow.parquet as pq
 import pytest
 
-from conftest import CORPUS
+from conftest import CORPUS, q
 from flows.run import run_flow
 from ingest.raw_store import RawStore
 from transform import store as work
@@ -23,14 +23,6 @@ def inbox(tmp_path):
     shutil.copy(CORPUS / "real" / "015_suqian_shuyang_fagaiju_2023_crawlhtml.html", d / "shuyang.html")
     (d / "empty.txt").write_bytes(b"")
     return d
-
-
-def q(data, sql):
-    con = duckdb.connect(str(data / "processed" / "xxgk.duckdb"), read_only=True)
-    try:
-        return con.execute(sql).fetchall()
-    finally:
-        con.close()
 
 
 def test_folder_to_parquet_and_duckdb(inbox, tmp_path):

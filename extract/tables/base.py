@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from extract.document import Cell, Row
-from extract.numbers import Value, parse_values
+from extract.numbers import parse_values
 
 
 @dataclass(slots=True)
