@@ -137,44 +137,51 @@ def read(rows: list[Row], template: str, start: int, end: int) -> TableRead:
     # the one-row （六） variant counts only if that row is actually there
     tried = [t for t in tried if "other" not in t[2] or any(p.row == "other" for p in t[1])] or tried[:1]
     _, placed, variant = min(tried, key=lambda t: t[0])
-    by_row = {p.row: p.group for p in placed}
     out.found = bool(placed)
+    _put_rows(out, template, variant, {p.row: p.group for p in placed})
+    _account(out, variant, placed, gs, keys)
+    if variant != schema.rows(template, TABLE):
+        _split_other(out)
+    return out
+
+
+def _put_rows(out: TableRead, template: str, variant: tuple[str, ...], by_row: dict[str, Group]):
+    for row in variant:
+        g = by_row.get(row)
+        if g is not None and len(g.values) == WIDTH:
+            for col, v in zip(schema.APPLICANT_COLS, g.values):
+                out.put(f"{TABLE}.{row}.{col}", v)
+            continue
+        for col in schema.APPLICANT_COLS:
+            out.cells[f"{TABLE}.{row}.{col}"] = CellValue(None)
+        if g is None:
+            continue
+        if row in schema.rows(template, TABLE):
+            out.short.append((row, g.values))  # the identities may place its values
+        else:
+            out.checks.append(Check(f"short_row:{TABLE}.{row}", False,
+                                    f"row shows {len(g.values)} of {WIDTH} values; left null"))
+
+
+def _account(out: TableRead, variant, placed: list[Placed], gs: list[Group], keys: list[str | None]):
+    """Checks for whatever did not line up: rows placed against their label, rows missing,
+    values no row claimed (a cell lost from some row, perhaps)."""
     key_of = {id(g): k for g, k in zip(gs, keys)}
     for p in placed:
         key = key_of[id(p.group)]
         if key is not None and key != p.row:
             out.checks.append(Check(f"label:{TABLE}.{p.row}", False,
                                     f"row printed as {p.group.label!r} was placed as {p.row}"))
-    for row in variant:
-        g = by_row.get(row)
-        if g is None:
-            for col in schema.APPLICANT_COLS:
-                out.cells[f"{TABLE}.{row}.{col}"] = CellValue(None)
-            continue
-        if len(g.values) == WIDTH:
-            for col, v in zip(schema.APPLICANT_COLS, g.values):
-                out.put(f"{TABLE}.{row}.{col}", v)
-        else:
-            for col in schema.APPLICANT_COLS:
-                out.cells[f"{TABLE}.{row}.{col}"] = CellValue(None)
-            if row in schema.rows(template, TABLE):
-                out.short.append((row, g.values))  # the identities may place its values
-            else:
-                out.checks.append(Check(f"short_row:{TABLE}.{row}", False,
-                                        f"row shows {len(g.values)} of {WIDTH} values; left null"))
-    missing = [r for r in variant if r not in by_row]
+    found = {p.row for p in placed}
+    missing = [r for r in variant if r not in found]
     if missing:
-        out.checks.append(Check(f"rows:{TABLE}", False,
-                                f"{len(variant) - len(missing)}/{len(variant)} rows found; missing: "
-                                + ", ".join(missing)))
-    stray = [g for g in gs if all(g is not p.group for p in placed)]
+        out.checks.append(Check(f"rows:{TABLE}", False, f"{len(variant) - len(missing)}/{len(variant)} "
+                                "rows found; missing: " + ", ".join(missing)))
+    taken = {id(p.group) for p in placed}
+    stray = [g for g in gs if id(g) not in taken]
     if stray:
-        # a number the table holds but no row claims may be a cell lost from some row
         out.checks.append(Check(f"stray:{TABLE}", False, "values not placed in any row: "
                                 + "; ".join(_show(g) for g in stray)))
-    if variant != schema.rows(template, TABLE):
-        _split_other(out)
-    return out
 
 
 def _show(g: Group) -> str:
