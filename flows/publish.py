@@ -18,9 +18,10 @@ def publish_flow(data: str = "data", places: str | None = None) -> dict:
     source URL prefix or agency name, override where an agency is inferred to sit; by default
     DATA/places.csv when it exists."""
     raw, processed = settings.data_paths(data)
-    failures = [fetch_failure(e) for e in RawStore(raw).latest().values() if e.status != STORED]
+    store = RawStore(raw)
+    failures = [fetch_failure(e) for e in store.latest().values() if e.status != STORED]
     overrides = read_overrides(places or Path(data) / "places.csv")
-    release = work.publish(processed, failures, overrides)
+    release = work.publish(processed, failures, overrides, current=set(store.documents()))
     return {"release": release.name}
 
 

@@ -172,3 +172,14 @@ def test_nightly_deployment_is_scheduled():
     assert d.parameters == {"folder": "in", "urls": None, "data": "d"}
     (sched,) = d.schedules
     assert sched.schedule.cron == "0 2 * * *" and sched.schedule.timezone == "Asia/Shanghai"
+
+
+def test_a_changed_file_replaces_its_older_version(inbox, tmp_path):
+    data = tmp_path / "data"
+    run_flow(str(inbox), None, str(data), runner="thread")
+    changed = (inbox / "seed_002.txt").read_text(encoding="utf-8").replace("政府集中采购\t78\t2,601", "政府集中采购\t79\t2,601")
+    (inbox / "seed_002.txt").write_text(changed, encoding="utf-8")
+    out = run_flow(str(inbox), None, str(data), runner="thread")
+    assert out["extract"]["extracted"] == 1
+    assert q(data, "SELECT count(*) FROM reports WHERE source LIKE '%seed_002.txt'") == [(1,)]
+    assert q(data, "SELECT value FROM cells_labeled WHERE agency = '高新区' AND key = 'disclosure.procurement.projects'") == [(79.0,)]

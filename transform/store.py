@@ -106,9 +106,10 @@ def write_batch(root: Path, rows: dict[str, list[dict]]) -> Path:
     return final
 
 
-def _owners(parts: list[Path]) -> list[pa.Array]:
-    """For each batch, the documents it is the first to hold: a document extracted twice
-    (a run killed after writing a batch, then re-run) is published once."""
+def _owners(parts: list[Path], current: set[str] | None) -> list[pa.Array]:
+    """For each batch, the current documents it is the first to hold: a document extracted
+    twice (a run killed after writing a batch, then re-run) is published once, and one whose
+    source has since changed (an older version) not at all."""
     seen: set[str] = set()
     out = []
     for b in parts:
@@ -117,14 +118,15 @@ def _owners(parts: list[Path]) -> list[pa.Array]:
             f = b / f"{name}.parquet"
             if f.exists():
                 for sha in pq.read_table(f, columns=["sha256"]).column("sha256").to_pylist():
-                    if sha and sha not in seen:
+                    if sha and sha not in seen and (current is None or sha in current):
                         seen.add(sha)
                         mine.append(sha)
         out.append(pa.array(mine, pa.string()))
     return out
 
 
-def publish(root: Path, fetch_failures: list[dict], overrides: list[dict] | None = None) -> Path:
+def publish(root: Path, fetch_failures: list[dict], overrides: list[dict] | None = None,
+            current: set[str] | None = None) -> Path:
     """Write a complete release from every batch, switch `current` to it, rebuild the views.
 
     Datasets are streamed batch by batch into one parquet file each, so memory stays flat.
@@ -135,7 +137,7 @@ def publish(root: Path, fetch_failures: list[dict], overrides: list[dict] | None
     tmp = releases / f".tmp-{rid}"
     tmp.mkdir()
     parts = batches(root)
-    owners = _owners(parts)
+    owners = _owners(parts, current)
     counts = {}
     for name, schema in ALL.items():
         with pq.ParquetWriter(tmp / f"{name}.parquet", schema, compression="zstd") as out:
