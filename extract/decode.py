@@ -60,7 +60,7 @@ def _decode_text(data: bytes) -> tuple[str, str]:
         enc = "gb18030" if declared in ("gbk", "gb2312", "gb18030", "x-gbk") else declared
         try:
             return data.decode(enc), enc
-        except (UnicodeDecodeError, LookupError):
+        except (UnicodeError, LookupError):  # a wrong or bogus declaration (`charset=undefined`)
             pass
     # Without a BOM, GB18030 and UTF-16 both decode most byte strings; the one that reads as
     # a disclosure report is the right one.

@@ -6,7 +6,7 @@ from prefect import flow
 
 from pathlib import Path
 
-from ingest.raw_store import STORED, RawStore
+from ingest.raw_store import REMOVED, STORED, RawStore
 from transform.regions import read_overrides
 from transform import store as work
 from transform.datasets import fetch_failure
@@ -19,9 +19,11 @@ def publish_flow(data: str = "data", places: str | None = None) -> dict:
     DATA/places.csv when it exists."""
     raw, processed = settings.data_paths(data)
     store = RawStore(raw)
-    failures = [fetch_failure(e) for e in store.latest().values() if e.status != STORED]
+    latest = store.latest()
+    failures = [fetch_failure(e) for e in latest.values() if e.status not in (STORED, REMOVED)]
     overrides = read_overrides(places or Path(data) / "places.csv")
-    release = work.publish(processed, failures, overrides, current=set(store.documents()))
+    current = {sha: e.source for sha, e in store.documents().items()}
+    release = work.publish(processed, failures, overrides, current=current, sources=list(latest.values()))
     return {"release": release.name}
 
 

@@ -3,7 +3,7 @@
 - only http/https; a descriptive User-Agent; connect/read timeouts;
 - retries with exponential backoff on 5xx and connection errors, never on 4xx;
 - per host: at most `per_host` requests at once and `delay` seconds between their starts;
-- a response larger than `max_bytes` is abandoned, not stored;
+- a response larger than `max_bytes`, or slower than `deadline` in all, is abandoned;
 - a page that holds no report but links one as an attachment (.pdf/.doc/.docx/.wps) is recorded
   `needs_attachment` with the attachment's URL (reading attachments is a separate step).
 
@@ -16,7 +16,7 @@ import csv
 import io
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
@@ -48,6 +48,7 @@ class CrawlSettings:
     per_host: int = 2
     workers: int = 8
     max_bytes: int = 30 * 1024 * 1024
+    deadline: float = 120.0       # seconds for a whole response, however slowly it trickles
     user_agent: str = USER_AGENT
 
 
@@ -62,7 +63,8 @@ def read_targets(path: str | Path) -> list[Target]:
             continue  # a header row
         agency = row[1].strip() or None if len(row) > 1 else None
         year = row[2].strip() if len(row) > 2 else ""
-        out.append(Target(url, agency, int(year) if year.isdigit() else None))
+        # a year hint is a report year or nothing (`202301` is a date, not a year)
+        out.append(Target(url, agency, int(year) if year.isdigit() and 2000 <= int(year) <= 2100 else None))
     return out
 
 
@@ -95,20 +97,23 @@ class _HostGate:
         return _Slot()
 
 
-class _TooLarge(Exception):
-    pass
+class _Refused(Exception):
+    """A response we will not take, and asking again would not change."""
 
 
 def _get(client: httpx.Client, url: str, s: CrawlSettings) -> httpx.Response:
+    started = time.monotonic()
     with client.stream("GET", url) as r:
         declared = r.headers.get("content-length")
         if declared and declared.isdigit() and int(declared) > s.max_bytes:
-            raise _TooLarge(f"response of {declared} bytes exceeds the {s.max_bytes}-byte limit")
+            raise _Refused(f"response of {declared} bytes exceeds the {s.max_bytes}-byte limit")
         body = bytearray()
         for chunk in r.iter_bytes():
             body.extend(chunk)
             if len(body) > s.max_bytes:
-                raise _TooLarge(f"response exceeds the {s.max_bytes}-byte limit")
+                raise _Refused(f"response exceeds the {s.max_bytes}-byte limit")
+            if time.monotonic() - started > s.deadline:
+                raise httpx.ReadTimeout(f"response not complete after {s.deadline:g} s")
         r._content = bytes(body)  # noqa: SLF001 - keep the bytes on the response we return
         return r
 
@@ -117,7 +122,12 @@ def fetch(client: httpx.Client, target: Target, s: CrawlSettings, gate: _HostGat
     """Fetch one URL with retries; returns its manifest entry and the bytes to store, if any."""
     url = target.url
     base = Entry(url, ERROR, agency_hint=target.agency, year_hint=target.year)
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+        client.build_request("GET", url)  # httpx's own check of the URL
+    except (ValueError, httpx.InvalidURL) as e:
+        base.error = f"not a valid URL: {e}"
+        return base, None
     if parts.scheme not in ("http", "https") or not parts.netloc:
         base.error = f"not an http(s) URL: {url}"
         return base, None
@@ -126,8 +136,8 @@ def fetch(client: httpx.Client, target: Target, s: CrawlSettings, gate: _HostGat
         try:
             with gate(parts.netloc):
                 r = _get(client, url, s)
-        except _TooLarge as e:
-            base.error = str(e)
+        except (_Refused, httpx.UnsupportedProtocol, httpx.InvalidURL, httpx.TooManyRedirects) as e:
+            base.error = str(e) or type(e).__name__  # a redirect to ftp://, a loop: not transient
             return base, None
         except httpx.HTTPError as e:  # timeouts, refused connections, protocol errors
             base.error = f"{type(e).__name__}: {e}" if str(e) else type(e).__name__
@@ -165,17 +175,29 @@ def _classify(entry: Entry, final_url: str, data: bytes) -> Entry:
     return entry
 
 
+def _fetch_safely(client, target: Target, s: CrawlSettings, gate) -> tuple[Entry, bytes | None]:
+    """One URL's outcome, whatever happens: a bug or an odd page costs that URL, not the crawl."""
+    try:
+        return fetch(client, target, s, gate)
+    except Exception as e:  # noqa: BLE001
+        return Entry(target.url, ERROR, error=f"{type(e).__name__}: {e}", agency_hint=target.agency,
+                     year_hint=target.year), None
+
+
 def crawl(targets: list[Target], store: RawStore, settings: CrawlSettings | None = None) -> list[Entry]:
-    """Fetch every target; every one ends as a manifest entry (stored, needs_attachment, error)."""
+    """Fetch every target; every one ends as a manifest entry (stored, needs_attachment, error),
+    recorded as soon as it is fetched, so a crawl killed midway keeps what it got. Entries come
+    back in the targets' order."""
     s = settings or CrawlSettings()
     gate = _HostGate(s.per_host, s.delay)
     timeout = httpx.Timeout(s.timeout, connect=min(s.timeout, 10.0))
+    out: list[Entry | None] = [None] * len(targets)
     with httpx.Client(timeout=timeout, follow_redirects=True, headers={"User-Agent": s.user_agent}) as client:
         with ThreadPoolExecutor(max_workers=s.workers) as pool:
-            results = list(pool.map(lambda t: fetch(client, t, s, gate), targets))
-    out = []
-    for entry, data in results:
-        if data is not None and entry.status in (STORED, NEEDS_ATTACHMENT):
-            entry.sha256 = store.put(data)
-        out.append(store.record(entry))
+            futures = {pool.submit(_fetch_safely, client, t, s, gate): i for i, t in enumerate(targets)}
+            for f in as_completed(futures):
+                entry, data = f.result()
+                if data is not None and entry.status in (STORED, NEEDS_ATTACHMENT):
+                    entry.sha256 = store.put(data)
+                out[futures[f]] = store.record(entry)
     return out

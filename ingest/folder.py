@@ -2,30 +2,38 @@
 from __future__ import annotations
 
 import hashlib
+import os
 from pathlib import Path
 
-from ingest.raw_store import ERROR, STORED, Entry, RawStore
-
-REPORT_SUFFIXES = {".txt", ".md", ".html", ".htm", ".shtml", ".pdf", ".doc", ".docx", ".wps", ".text"}
-
+from ingest.raw_store import ERROR, REMOVED, STORED, Entry, RawStore
 
 def report_files(folder: Path) -> list[Path]:
-    return sorted(f for f in folder.rglob("*") if f.is_file() and not f.name.startswith(".")
-                  and f.suffix.lower() in REPORT_SUFFIXES)
+    """Every visible file under `folder`: what is not a report fails extraction with a reason,
+    rather than vanishing here."""
+    return sorted(f for f in folder.rglob("*") if f.is_file()
+                  and not any(part.startswith(".") for part in f.relative_to(folder).parts))
+
+
+def source_name(path: Path) -> str:
+    """The path as text; bytes that are not UTF-8 (a GBK file name) are shown escaped."""
+    return os.fsencode(path).decode("utf-8", "backslashreplace")
 
 
 def ingest_folder(folder: str | Path, store: RawStore) -> list[Entry]:
-    """Store every report file under `folder`; files already stored unchanged are skipped.
+    """Store every file under `folder`; files already stored unchanged are skipped, and files
+    stored from here before but gone now are recorded as removed.
 
-    Returns the entries recorded by this call (new or changed files, and unreadable ones).
+    Returns the entries recorded by this call.
     """
     folder = Path(folder)
     if not folder.is_dir():
         raise FileNotFoundError(f"no such folder: {folder}")
     latest = store.latest()
     out = []
+    present = set()
     for f in report_files(folder):
-        source = str(f)
+        source = source_name(f)
+        present.add(source)
         try:
             data = f.read_bytes()
         except OSError as e:
@@ -37,4 +45,8 @@ def ingest_folder(folder: str | Path, store: RawStore) -> list[Entry]:
             continue
         store.put(data)
         out.append(store.record(Entry(source, STORED, sha256=sha, bytes=len(data))))
+    prefix = source_name(folder).rstrip("/") + "/"
+    for source, e in latest.items():
+        if source.startswith(prefix) and source not in present and e.status != REMOVED:
+            out.append(store.record(Entry(source, REMOVED, sha256=e.sha256)))
     return out

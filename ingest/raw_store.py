@@ -20,6 +20,7 @@ from pathlib import Path
 STORED = "stored"                 # bytes in the store, ready to extract
 NEEDS_ATTACHMENT = "needs_attachment"  # the page only links the report (.pdf/.doc…)
 ERROR = "error"                   # nothing usable was fetched or read
+REMOVED = "removed"               # the file is gone from the folder it was ingested from
 
 
 @dataclass
@@ -64,8 +65,10 @@ class RawStore:
     def record(self, entry: Entry) -> Entry:
         self.root.mkdir(parents=True, exist_ok=True)
         line = json.dumps(asdict(entry), ensure_ascii=False) + "\n"
-        with open(self.manifest_path, "a", encoding="utf-8") as f:
-            f.write(line)
+        with open(self.manifest_path, "a+b") as f:
+            if f.tell() and not _ends_with_newline(f):
+                f.write(b"\n")  # a line torn by a crash must not swallow this one
+            f.write(line.encode("utf-8", "backslashreplace"))  # undecodable file names stay JSON
             f.flush()
             os.fsync(f.fileno())
         return entry
@@ -83,16 +86,29 @@ class RawStore:
         return out
 
     def latest(self) -> dict[str, Entry]:
-        """The last word on each source: a re-fetch supersedes an earlier attempt."""
+        """The last word on each source. A later attempt supersedes an earlier one, except that
+        a failed re-fetch does not undo a document already stored (a passing 500 must not
+        delete a good report)."""
         out: dict[str, Entry] = {}
         for e in self.entries():
+            before = out.get(e.source)
+            if e.status == ERROR and before is not None and before.status == STORED:
+                continue
             out[e.source] = e
         return out
 
     def documents(self) -> dict[str, Entry]:
-        """Stored documents by sha256, each with the first source it was seen under."""
+        """Stored documents by sha256, each with a source it currently stands for (two files
+        with the same bytes are one document; `sources()` lists both)."""
         docs: dict[str, Entry] = {}
         for e in self.latest().values():
-            if e.status == STORED and e.sha256 and e.sha256 not in docs:
-                docs[e.sha256] = e
+            if e.status == STORED and e.sha256:
+                docs.setdefault(e.sha256, e)
         return docs
+
+
+def _ends_with_newline(f) -> bool:
+    f.seek(-1, os.SEEK_END)
+    last = f.read(1)
+    f.seek(0, os.SEEK_END)
+    return last == b"\n"

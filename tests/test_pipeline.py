@@ -75,9 +75,9 @@ def test_a_crash_mid_publish_keeps_the_previous_release(inbox, tmp_path, monkeyp
     shutil.copy(CORPUS / "dev" / "seed_001.txt", inbox / "seed_001.txt")
 
     def crash(*args, **kwargs):
-        raise KeyboardInterrupt("killed")  # as if the process died before the switch
+        raise KeyboardInterrupt("killed")  # as if the process died with the release written
 
-    monkeypatch.setattr(work, "_switch", crash)
+    monkeypatch.setattr(work, "build_database", crash)
     with pytest.raises(BaseException):
         run_flow(str(inbox), None, str(data), runner="thread")
     assert (data / "processed" / "current").resolve() == before

@@ -46,6 +46,12 @@ FAILURES = pa.schema([
     ("reason", pa.string()), ("attachment_url", pa.string()), ("http_status", pa.int16()),
     ("at", pa.string()),
 ])
+SOURCES = pa.schema([
+    ("source", pa.string()), ("status", pa.string()), ("sha256", pa.string()),
+    ("fetched_at", pa.string()), ("http_status", pa.int16()), ("content_type", pa.string()),
+    ("bytes", pa.int64()), ("charset", pa.string()), ("attachment_url", pa.string()),
+    ("error", pa.string()),
+])
 DICTIONARY = pa.schema([
     ("template", pa.string()), ("table", pa.string()), ("row", pa.string()), ("col", pa.string()),
     ("key", pa.string()), ("number", pa.string()), ("row_label", pa.string()),
@@ -87,11 +93,14 @@ DESCRIPTIONS = {
                     "document × row code, one column per applicant column.",
     "appeals": "Section 四 (administrative review and litigation), wide: one row per document × row.",
     "dictionary": "Every canonical code of both templates with the official Chinese labels and unit.",
+    "sources": "Every input (file path or URL) and what became of it: `stored` (its document is in "
+               "`reports` or `failures` by sha256; two inputs with the same bytes share one document), "
+               "`needs_attachment`, `error`, or `removed` (gone from the folder it came from).",
 }
 
 ALL = {"reports": REPORTS, "cells": CELLS, "checks": CHECKS, "failures": FAILURES,
        "disclosure": wide_schema("disclosure"), "applications": wide_schema("applications"),
-       "appeals": wide_schema("appeals"), "dictionary": DICTIONARY}
+       "appeals": wide_schema("appeals"), "dictionary": DICTIONARY, "sources": SOURCES}
 
 
 def report_rows(sha256: str, report: Report, extracted_at, agency_hint=None, year_hint=None) -> dict[str, list[dict]]:
@@ -139,6 +148,10 @@ def fetch_failure(entry) -> dict:
             "http_status": entry.http_status, "at": entry.fetched_at}
 
 
+def source_rows(entries) -> list[dict]:
+    return [{f.name: getattr(e, f.name) for f in SOURCES} for e in entries]
+
+
 def dictionary_rows() -> list[dict]:
     return [{"template": c.template, "table": c.table, "row": c.row, "col": c.col, "key": c.key,
              "number": c.number, "row_label": c.row_label, "col_label": c.col_label, "unit": c.unit}
@@ -153,9 +166,15 @@ def to_table(name: str, rows: list[dict], schemas: dict = BATCH) -> pa.Table:
     return pa.Table.from_pylist(rows, schema=schemas[name])
 
 
-def with_places(reports: pa.Table, overrides: list[dict]) -> pa.Table:
-    """The published reports: each extracted report with where its agency sits."""
+def with_places(reports: pa.Table, overrides: list[dict], current: dict[str, str] | None = None) -> pa.Table:
+    """The published reports: each extracted report with where its agency sits, and the
+    source it now stands for (a file renamed or changed since it was extracted)."""
     from transform.regions import place_columns
+
+    if current:
+        shas = reports.column("sha256").to_pylist()
+        sources = [current.get(sha, src) for sha, src in zip(shas, reports.column("source").to_pylist())]
+        reports = reports.set_column(reports.schema.get_field_index("source"), "source", pa.array(sources, pa.string()))
 
     places = [place_columns(a, s, overrides) for a, s in
               zip(reports.column("agency").to_pylist(), reports.column("source").to_pylist())]

@@ -26,11 +26,12 @@ import pyarrow.parquet as pq
 from extract.report import PARSER_VERSION
 from transform.datasets import ALL, DESCRIPTIONS, dictionary_rows
 
-VOLATILE = {"extracted_at", "at"}
+VOLATILE = {"extracted_at", "at", "fetched_at"}
 SORT_KEYS = {
     "reports": ["sha256"], "cells": ["sha256", "key"], "checks": ["sha256", "name", "detail"],
     "failures": ["source", "stage", "reason"], "disclosure": ["sha256", "row"],
     "applications": ["sha256", "row"], "appeals": ["sha256", "row"], "dictionary": ["template", "key"],
+    "sources": ["source"],
 }
 VALUE_RULES = """\
 - A number is stored as the report states it: `2,601` → 2601, `756. 308` → 756.308.

@@ -7,9 +7,10 @@
     data/processed/releases/<id>/<dataset>.parquet + manifest.json
         one complete publication
     data/processed/current -> releases/<id>
-        a symlink swapped atomically: readers see the old publication or the new, never a mix
+        a symlink swapped atomically, for people and programs reading the parquet files
     data/processed/xxgk.duckdb
-        views over current/*.parquet (from sql/*.sql), rebuilt beside and renamed into place
+        views over that release's parquet files (from sql/*.sql), rebuilt beside and renamed
+        into place: a connection never sees two releases at once
 
 `lock(root)` refuses a second run on the same data folder while one is going.
 """
@@ -31,10 +32,10 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from extract.report import PARSER_VERSION
-from transform.datasets import ALL, BATCH, dictionary_rows, to_table, with_places
+from transform.datasets import ALL, BATCH, dictionary_rows, source_rows, to_table, with_places
 
 SQL_DIR = Path(__file__).resolve().parents[1] / "sql"
-KEEP_RELEASES = 2
+KEEP_RELEASES = 3
 
 
 class RunInProgress(RuntimeError):
@@ -126,7 +127,7 @@ def _owners(parts: list[Path], current: set[str] | None) -> list[pa.Array]:
 
 
 def publish(root: Path, fetch_failures: list[dict], overrides: list[dict] | None = None,
-            current: set[str] | None = None) -> Path:
+            current: dict[str, str] | None = None, sources: list | None = None) -> Path:
     """Write a complete release from every batch, switch `current` to it, rebuild the views.
 
     Datasets are streamed batch by batch into one parquet file each, so memory stays flat.
@@ -137,17 +138,19 @@ def publish(root: Path, fetch_failures: list[dict], overrides: list[dict] | None
     tmp = releases / f".tmp-{rid}"
     tmp.mkdir()
     parts = batches(root)
-    owners = _owners(parts, current)
+    owners = _owners(parts, set(current) if current is not None else None)
     counts = {}
     for name, schema in ALL.items():
         with pq.ParquetWriter(tmp / f"{name}.parquet", schema, compression="zstd") as out:
             n = 0
             if name == "dictionary":
                 pieces = [to_table(name, dictionary_rows())]
+            elif name == "sources":
+                pieces = [to_table(name, source_rows(sources or []))]
             else:
                 pieces = (_owned(b / f"{name}.parquet", BATCH[name], owned) for b, owned in zip(parts, owners))
             if name == "reports":
-                pieces = (with_places(t, overrides or []) for t in pieces if t is not None)
+                pieces = (with_places(t, overrides or [], current) for t in pieces if t is not None)
             for t in pieces:
                 if t is not None and t.num_rows:
                     out.write_table(t)
@@ -165,8 +168,8 @@ def publish(root: Path, fetch_failures: list[dict], overrides: list[dict] | None
     (tmp / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
     final = releases / rid
     os.rename(tmp, final)
+    build_database(root, final)
     _switch(root / "current", Path("releases") / rid)
-    build_database(root)
     _prune(releases, keep=final)
     for p in work_dir(root).glob(".tmp-batch-*"):
         shutil.rmtree(p, ignore_errors=True)  # left by a batch that was killed while writing
@@ -186,15 +189,21 @@ def _switch(link: Path, target: Path):
     os.replace(tmp, link)
 
 
-def build_database(root: Path) -> Path:
-    """The DuckDB file analysts open: views over current/*.parquet defined by sql/*.sql."""
+def build_database(root: Path, release: Path) -> Path:
+    """The DuckDB file analysts open: views (sql/*.sql) over one release's parquet files.
+
+    The views name the release folder itself, not the `current` link, so a connection sees
+    one release from start to end; a publication builds a new file beside the old and renames
+    it into place, and connections opened before keep the release they had (until it is
+    pruned, KEEP_RELEASES publications later).
+    """
     db = root / "xxgk.duckdb"
     tmp = root / f".tmp-{uuid.uuid4().hex[:8]}.duckdb"
-    current = (root / "current").absolute()
+    where = release.absolute().as_posix().replace("'", "''")  # a quote in a path stays a literal
     con = duckdb.connect(str(tmp))
     try:
         for f in sorted(SQL_DIR.glob("*.sql")):
-            con.execute(f.read_text(encoding="utf-8").replace("{current}", current.as_posix()))
+            con.execute(f.read_text(encoding="utf-8").replace("{current}", where))
     finally:
         con.close()
     os.replace(tmp, db)
@@ -207,6 +216,8 @@ def _prune(releases: Path, keep: Path):
         shutil.rmtree(p, ignore_errors=True)
     for p in releases.glob(".tmp-*"):
         shutil.rmtree(p, ignore_errors=True)  # left by a run that was killed mid-publish
+    for p in releases.parent.glob(".tmp-*.duckdb*"):
+        p.unlink(missing_ok=True)
 
 
 def _sha256(path: Path) -> str:
