@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import os
+import socket
 from collections import Counter
 from datetime import datetime, timezone
 from pathlib import Path
@@ -48,19 +49,38 @@ def plan(todo: list[dict], workers: int) -> list[list[dict]]:
     return [todo[i:i + size] for i in range(0, len(todo), size)]
 
 
+def _run_is_gone(owner: tuple[str, int]) -> bool:
+    """True when the process that started this batch died (killed mid-run): a worker it left
+    behind must not write batches outside that run's lock."""
+    host, pid = owner
+    if host != socket.gethostname():
+        return False  # a Dask worker elsewhere cannot tell; the next run dedupes anyway
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
+
+
 @task(name="extract-batch")
-def extract_batch(data: str, docs: list[dict]) -> dict:
+def extract_batch(data: str, docs: list[dict], owner: tuple[str, int]) -> dict:
     raw, processed = settings.data_paths(data)
     store = RawStore(raw)
     rows: dict[str, list[dict]] = {}
     statuses: Counter = Counter()
     now = datetime.now(timezone.utc).replace(microsecond=0)
-    for d in docs:
+    for i, d in enumerate(docs):
+        if i % 50 == 0 and _run_is_gone(owner):
+            raise RuntimeError("the run that started this batch is gone; not writing it")
         report = extract_file(store.path_of(d["sha256"]), source=d["source"])
         statuses[report.status] += 1
         for name, items in report_rows(d["sha256"], report, now, d.get("agency_hint"),
                                        d.get("year_hint")).items():
             rows.setdefault(name, []).extend(items)
+    if _run_is_gone(owner):
+        raise RuntimeError("the run that started this batch is gone; not writing it")
     work.write_batch(processed, rows)
     return dict(statuses)
 
@@ -76,7 +96,8 @@ def pending(data: str) -> list[dict]:
 def extract_flow(data: str = "data") -> dict:
     data = str(Path(data).absolute())  # batches may run in other processes
     todo = pending(data)
-    futures = extract_batch.map(data, plan(todo, os.cpu_count() or 1)) if todo else []
+    owner = (socket.gethostname(), os.getpid())
+    futures = [extract_batch.submit(data, batch, owner) for batch in plan(todo, os.cpu_count() or 1)]
     total: Counter = Counter()
     for f in futures:
         total.update(f.result())

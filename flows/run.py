@@ -38,8 +38,9 @@ def main(argv=None):
     p.add_argument("--folder")
     p.add_argument("--urls")
     p.add_argument("--data", default="data")
+    p.add_argument("--runner", choices=["process", "thread", "dask"], default=None)
     a = p.parse_args(argv)
-    print(run_flow(a.folder, a.urls, a.data))
+    print(run_flow(a.folder, a.urls, a.data, a.runner))
 
 
 if __name__ == "__main__":
