@@ -53,7 +53,7 @@ def find_sections(rows: list[Row]) -> dict[int, Section]:
         text = _heading_text(row)
         if text is None:
             continue
-        squashed = regex.sub(r"\s+", "", text)
+        squashed = "".join(text.split())
         for n, pattern in TITLES.items():
             if pattern.search(squashed):
                 m = _NUMBERED.match(text)
