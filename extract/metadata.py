@@ -3,7 +3,9 @@
 - template: from the report's own headers (本年制发件数 … vs 本年新制作数量 …), never its year;
 - report year: from the title, else the 统计期限, else the year the text talks about most;
 - agency: as written in the title, else after 信息来源/发布机构, else the organ the text names;
-- published: a 发布时间 field, else a date line at the end or under the title.
+- published: a 发布时间 field, else a date line at the end or under the title;
+- place hint: a place written right before the agency's name (`信阳市上天梯…`), for the
+  publication step to locate an agency whose name does not say where it is.
 """
 from __future__ import annotations
 
@@ -38,6 +40,7 @@ class Metadata:
     year_evidence: str
     agency: str | None
     published: str | None
+    place_hint: str | None = None
 
 
 def detect_template(text: str) -> tuple[str | None, str]:
@@ -113,7 +116,24 @@ def published(text: str) -> str | None:
     return f"{y:04d}-{mo:02d}-{d:02d}"
 
 
+_GENERIC_ORGAN = regex.compile(r"(人民政府办公室|人民政府办公厅|人民政府|管理委员会|管委会|管理区|办事处|委员会|办公室|局|办)$")
+_PLACE_BEFORE = r"(?P<place>\p{Han}{1,8}?(?:省|自治区|市|自治州|地区|盟|县|区|旗))"
+
+
+def place_hint(text: str, agency_name: str | None) -> str | None:
+    """A place the text writes right before the agency's own name: `信阳市上天梯产业集聚区`
+    for 上天梯管理区. Only that adjacency counts; places merely mentioned are not the agency's."""
+    if not agency_name:
+        return None
+    stem = _GENERIC_ORGAN.sub("", agency_name)
+    if len(stem) < 2 or regex.search(r"(省|市|县|区|旗)", stem[-1]):
+        return None  # the name already ends in a place (卧龙区), or its stem says nothing
+    m = regex.search(_PLACE_BEFORE + regex.escape(stem), text[:20000])
+    return m.group("place") if m else None
+
+
 def read_metadata(text: str) -> Metadata:
     template, evidence = detect_template(text)
     year, year_evidence = report_year(text, template)
-    return Metadata(template, evidence, year, year_evidence, agency(text), published(text))
+    name = agency(text)
+    return Metadata(template, evidence, year, year_evidence, name, published(text), place_hint(text, name))

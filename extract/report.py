@@ -23,7 +23,7 @@ from extract.tables.base import CellValue, Check, TableRead
 from xxgk import schema
 
 log = logging.getLogger(__name__)
-PARSER_VERSION = "0.1.0"
+PARSER_VERSION = "0.2.0"
 MAX_BYTES = 50 * 1024 * 1024
 
 
@@ -35,6 +35,7 @@ class Report:
     report_year: int | None = None
     agency: str | None = None
     published: str | None = None
+    place_hint: str | None = None
     encoding: str | None = None
     kind: str | None = None
     sections: list[int] = field(default_factory=list)
@@ -54,6 +55,7 @@ class Report:
             "spans": {k: list(c.span) for k, c in self.cells.items() if c.span},
             "inferred": sorted(k for k, c in self.cells.items() if c.inferred),
             "published": self.published,
+            "place_hint": self.place_hint,
             "encoding": self.encoding,
             "sections": self.sections,
             "parser_version": PARSER_VERSION,
@@ -116,7 +118,7 @@ def _identify(report: Report, doc: Document, sections) -> str | None:
     """Template, year, agency and date onto the report; the reason it is no report, if it is not."""
     plain = "\n".join(r.text for r in doc.rows) if doc.kind == "html" else doc.text
     meta = read_metadata(plain)
-    report.agency, report.published = meta.agency, meta.published
+    report.agency, report.published, report.place_hint = meta.agency, meta.published, meta.place_hint
     report.report_year, report.template = meta.report_year, meta.template
     if meta.template is None:
         if meta.report_year is None or 3 not in sections:

@@ -19,7 +19,7 @@ XXGK = Path(sys.executable).with_name("xxgk")
 
 
 @pytest.mark.parametrize("name,province,city,county,code,level", [
-    ("dev/seed_000.txt", None, None, None, None, None),                       # 上天梯管理区: not in the text
+    ("dev/seed_000.txt", "河南省", "信阳市", None, "411500", None),            # text: 信阳市上天梯…
     ("dev/seed_001.txt", "河南省", "驻马店市", None, "411700", "city_department"),
     ("dev/seed_002.txt", None, None, None, None, None),                       # 高新区: which one?
     ("dev/seed_003.txt", "河南省", "南阳市", "卧龙区", "411303", "county"),
@@ -33,7 +33,8 @@ XXGK = Path(sys.executable).with_name("xxgk")
     ("real/015_suqian_shuyang_fagaiju_2023_crawlhtml.html", "江苏省", "宿迁市", "沭阳县", "321322", "county_department"),
 ])
 def test_where_each_corpus_agency_sits(name, province, city, county, code, level):
-    p = place_of(extracted(CORPUS / name).agency)
+    r = extracted(CORPUS / name)
+    p = place_of(r.agency, hint=r.place_hint)
     assert (p.province, p.city, p.county, p.division_code, p.level) == (province, city, county, code, level)
 
 
@@ -102,6 +103,10 @@ def test_quality_views(data):
 def test_wide_and_labeled_views(data):
     assert q(data, """SELECT natural_person, total FROM applications_wide
                       WHERE agency = '淮安市人民政府' AND row = 'other_unpaid_fee'""") == [(6, 6)]
+    assert q(data, """SELECT prior_items, change, decisions FROM disclosure_wide
+                      WHERE agency = '卧龙区人民政府' AND row = 'licensing'""") == [(1282, -584, 1849)]
+    assert q(data, """SELECT upheld, corrected, other, pending, total FROM appeals_wide
+                      WHERE agency = '淮安市人民政府' AND row = 'litigation_direct'""") == [(13, 4, 8, 1, 26)]
     assert q(data, """SELECT row_label, col_label, value FROM cells_labeled
                       WHERE county = '沭阳县' AND key = 'appeals.review.pending'""") == [("行政复议", "尚未审结", 1)]
 

@@ -24,7 +24,7 @@ EXTRACTED = pa.schema([
     ("report_year", pa.int16()), ("template", pa.string()), ("status", pa.string()),
     ("published", pa.string()), ("encoding", pa.string()), ("kind", pa.string()),
     ("cells_read", pa.int16()), ("cells_inferred", pa.int16()), ("checks_failed", pa.int16()),
-    ("agency_hint", pa.string()), ("year_hint", pa.int16()),
+    ("agency_hint", pa.string()), ("year_hint", pa.int16()), ("place_hint", pa.string()),
     ("parser_version", pa.string()), ("extracted_at", pa.timestamp("s", tz="UTC")),
 ])
 PLACE = pa.schema([
@@ -118,7 +118,7 @@ def report_rows(sha256: str, report: Report, extracted_at, agency_hint=None, yea
         "cells_read": sum(c.value is not None and not c.inferred for c in report.cells.values()),
         "cells_inferred": sum(c.inferred for c in report.cells.values()),
         "checks_failed": sum(not c.ok for c in report.checks),
-        "agency_hint": agency_hint, "year_hint": year_hint,
+        "agency_hint": agency_hint, "year_hint": year_hint, "place_hint": report.place_hint,
         "parser_version": PARSER_VERSION, "extracted_at": extracted_at,
     }]}
     out["cells"] = []
@@ -176,8 +176,9 @@ def with_places(reports: pa.Table, overrides: list[dict], current: dict[str, str
         sources = [current.get(sha, src) for sha, src in zip(shas, reports.column("source").to_pylist())]
         reports = reports.set_column(reports.schema.get_field_index("source"), "source", pa.array(sources, pa.string()))
 
-    places = [place_columns(a, s, overrides) for a, s in
-              zip(reports.column("agency").to_pylist(), reports.column("source").to_pylist())]
+    places = [place_columns(a, s, overrides, h) for a, s, h in
+              zip(reports.column("agency").to_pylist(), reports.column("source").to_pylist(),
+                  reports.column("place_hint").to_pylist())]
     for field in PLACE:
         reports = reports.append_column(field, pa.array([p[field.name] for p in places], field.type))
     return reports

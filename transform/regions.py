@@ -35,7 +35,7 @@ class Place:
     county: str | None = None
     division_code: str | None = None
     level: str | None = None
-    place_source: str | None = None   # name | override; None when nothing was determined
+    place_source: str | None = None   # name | text | override; None when nothing was determined
     # the same agency across years: its place and level, and for a department its own name
     # (上海市科委 and 上海市人民政府办公厅 are both departments of 310000)
     agency_key: str | None = None
@@ -98,7 +98,10 @@ def level_of(name: str, province, city, county) -> str | None:
     return own
 
 
-def place_of(agency: str | None, source: str | None = None, overrides: list[dict] | None = None) -> Place:
+def place_of(agency: str | None, source: str | None = None, overrides: list[dict] | None = None,
+             hint: str | None = None) -> Place:
+    """`hint`: a place the report's text writes right before the agency's name (see
+    extract.metadata.place_hint), used only when the name itself says nothing."""
     name = normalize_agency(agency)
     for o in overrides or []:
         m = o.get("match") or ""
@@ -109,8 +112,12 @@ def place_of(agency: str | None, source: str | None = None, overrides: list[dict
     if not name:
         return Place(None)
     province, city, county, code, rest = _locate(name)
-    level = level_of(name, province, city, county)
-    source_kind = "name" if (province or level) else None
+    source_kind = "name" if province else None
+    if province is None and hint:
+        province, city, county, code, _ = _locate(hint)
+        source_kind = "text" if province else None
+    level = level_of(name, province, city, county) if source_kind != "text" else level_of(name, None, None, None)
+    source_kind = source_kind or ("name" if level else None)
     return Place(name, province, city, county, code, level, source_kind, _key(name, code, level, rest))
 
 
@@ -131,5 +138,6 @@ def read_overrides(path: str | Path | None) -> list[dict]:
         return [r for r in csv.DictReader(f) if r.get("match")]
 
 
-def place_columns(agency: str | None, source: str | None, overrides: list[dict] | None) -> dict:
-    return asdict(place_of(agency, source, overrides))
+def place_columns(agency: str | None, source: str | None, overrides: list[dict] | None,
+                  hint: str | None = None) -> dict:
+    return asdict(place_of(agency, source, overrides, hint))
