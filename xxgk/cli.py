@@ -17,11 +17,10 @@ from pathlib import Path
 
 import click
 from rich.console import Console
-from rich.table import Table
 
-from extract.report import Report, extract_file
-from ingest.folder import report_files
-from xxgk import schema
+from extract.report import extract_file
+from ingest.folder import report_files, source_name
+from xxgk.console import jsonl_summary, pipeline_summary, print_frame, report_summary
 
 def _inputs(paths: tuple[str, ...]) -> list[Path]:
     """Files as given, and the report files under any directory, sorted, in argument order."""
@@ -48,13 +47,13 @@ def extract(paths, jsonl):
     console = Console(highlight=False)
     failed = 0
     for path in _inputs(paths):
-        report = extract_file(path, source=str(path))
+        report = extract_file(path, source=source_name(path))
         failed += report.status == "failed"
         if jsonl:
             sys.stdout.write(json.dumps(report.as_json(), ensure_ascii=False) + "\n")
             sys.stdout.flush()
         else:
-            _summary(console, report)
+            report_summary(console, report)
     sys.exit(1 if failed else 0)
 
 
@@ -62,30 +61,7 @@ def extract(paths, jsonl):
 @click.argument("jsonl_file", type=click.File(encoding="utf-8"))
 def summary(jsonl_file):
     """Summarise an `xxgk extract --jsonl` output: status, year, agency, failed checks."""
-    console = Console(highlight=False)
-    t = Table(show_lines=False, pad_edge=False)
-    for col in ("source", "status", "form", "year", "agency", "cells read", "not passed"):
-        t.add_column(col)
-    counts: dict[str, int] = {}
-    for line in jsonl_file:
-        rec = json.loads(line)
-        counts[rec["status"]] = counts.get(rec["status"], 0) + 1
-        cells = rec["cells"]
-        read = sum(v is not None for v in cells.values()) - len(rec.get("inferred", []))
-        bad = [c["name"] if rec["status"] != "failed" else c["detail"] for c in rec["checks"] if not c["ok"]]
-        style = _STATUS_STYLE[rec["status"]]
-        t.add_row(Path(rec["source"]).name, f"[{style}]{rec['status']}[/]", rec["template"] or "",
-                  str(rec["report_year"] or ""), rec["agency"] or "", f"{read}/{len(cells)}",
-                  ", ".join(bad)[:80])
-    console.print(t)
-    console.print(" · ".join(f"{n} {s}" for s, n in sorted(counts.items())))
-
-
-EXAMPLE_QUERY = """SELECT agency, report_year,
-       max(value) FILTER (key = 'applications.new_received.total')   AS new_requests,
-       max(value) FILTER (key = 'applications.granted.total')        AS granted,
-       max(value) FILTER (key = 'applications.total_processed.total') AS processed
-FROM cells_labeled GROUP BY agency, report_year ORDER BY new_requests DESC NULLS LAST LIMIT 5"""
+    jsonl_summary(Console(highlight=False), [json.loads(line) for line in jsonl_file if line.strip()])
 
 
 @main.command()
@@ -107,7 +83,7 @@ def run(folder, urls, data, runner):
         result = run_flow(folder, urls, data, runner)
     except RunInProgress as e:
         raise click.ClickException(str(e)) from None
-    _pipeline_summary(Console(highlight=False), Path(data) / "processed" / "xxgk.duckdb", result)
+    pipeline_summary(Console(highlight=False), Path(data) / "processed" / "xxgk.duckdb", result)
 
 
 @main.command()
@@ -149,20 +125,6 @@ def _database(data: str):
     return duckdb.connect(str(db), read_only=True)
 
 
-def _print_frame(df, fmt: str):
-    if fmt == "csv":
-        click.echo(df.to_csv(index=False), nl=False)
-    elif fmt == "json":
-        click.echo(df.to_json(orient="records", force_ascii=False))
-    else:
-        t = Table(pad_edge=False)
-        for c in df.columns:
-            t.add_column(str(c), justify="right" if df[c].dtype.kind in "iuf" else "left")
-        for row in df.itertuples(index=False):
-            t.add_row(*["" if v is None or v != v else f"{v:.4g}" if isinstance(v, float) else str(v) for v in row])
-        Console(highlight=False).print(t)
-
-
 @main.command()
 @click.argument("sql")
 @click.option("--data", default="data", show_default=True, help="Data folder (raw/ and processed/).")
@@ -184,7 +146,7 @@ def query(sql, data, fmt):
         raise click.ClickException(str(e)) from None
     finally:
         con.close()
-    _print_frame(df, fmt or "table")
+    print_frame(df, fmt or "table")
 
 
 STATS_SQL = """SELECT report_year AS year, count(*) AS reports,
@@ -221,7 +183,7 @@ def stats(year, region, data, fmt):
     if not fmt:  # a figure per line, a year per column: readable in any terminal
         df = df.set_index("year").T.reset_index(names="figure")
         df.columns = [str(c) for c in df.columns]
-    _print_frame(df, fmt or "table")
+    print_frame(df, fmt or "table")
 
 
 @main.command()
@@ -236,76 +198,6 @@ def report(data, out):
     if not db.exists():
         raise click.ClickException(f"no database at {db}: run `xxgk run` first")
     click.echo(write_report(db, Path(out)))
-
-
-def _pipeline_summary(console: Console, db: Path, result: dict):
-    import duckdb
-
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        docs = con.execute("SELECT count(*) FROM reports").fetchone()[0]
-        fails = con.execute("SELECT source, stage, reason FROM failures ORDER BY source").fetchall()
-        by_status = dict(con.execute("SELECT status, count(*) FROM reports GROUP BY status").fetchall())
-        ex = result.get("extract", {})
-        console.rule("xxgk run")
-        console.print(f"documents {docs + len(fails)} · extracted {docs} "
-                      f"(ok {by_status.get('ok', 0)}, warnings {by_status.get('warning', 0)}) · "
-                      f"failed {len(fails)} · extracted this run {ex.get('extracted', 0)}")
-        warned = con.execute("""SELECT r.source, string_agg(c.name, ', ' ORDER BY c.name)
-                                FROM reports r JOIN checks c USING (sha256)
-                                WHERE r.status = 'warning' AND NOT c.ok
-                                GROUP BY r.source ORDER BY r.source""").fetchall()
-        for source, names in warned:
-            console.print(f"[yellow]![/] {source}: {names}", soft_wrap=True)
-        for source, stage, reason in fails:
-            console.print(f"[red]✗[/] {source} ({stage}): {reason}", soft_wrap=True)
-        console.print(f"\nDuckDB: {db}   example query:\n{EXAMPLE_QUERY}\n", soft_wrap=True)
-        console.print(con.execute(EXAMPLE_QUERY).df().to_string(index=False))
-    finally:
-        con.close()
-
-
-_STATUS_STYLE = {"ok": "green", "warning": "yellow", "failed": "bold red"}
-
-
-def _summary(console: Console, r: Report):
-    style = _STATUS_STYLE[r.status]
-    console.rule(f"[{style}]{r.status.upper()}[/] {r.source}")
-    console.print(f"agency {r.agency or '?'} · year {r.report_year or '?'} · {r.template or '?'} form"
-                  f" · {r.kind or '?'} ({r.encoding or '?'}) · published {r.published or '?'}")
-    if r.cells:
-        for table in schema.TABLES:
-            console.print(_table(r, table))
-    bad = [c for c in r.checks if not c.ok]
-    for c in bad:
-        console.print(f"[{'red' if r.status == 'failed' else 'yellow'}]✗ {c.name}[/] {c.detail}")
-    good = len(r.checks) - len(bad)
-    console.print(f"{good} checks passed, {len(bad)} not")
-
-
-def _table(r: Report, table: str) -> Table:
-    rows = schema.rows(r.template, table)
-    cols: list[str] = []
-    for row in rows:
-        for c in schema.cols(r.template, table, row):
-            if c not in cols:
-                cols.append(c)
-    t = Table(title=table, title_justify="left", show_lines=False, pad_edge=False)
-    t.add_column("row")
-    for c in cols:
-        t.add_column(c, justify="right")
-    for row in rows:
-        line = [f"{schema.row_label(r.template, table, row)[:18]}"]
-        for c in cols:
-            cell = r.cells.get(f"{table}.{row}.{c}")
-            if cell is None:
-                line.append("")
-            elif cell.value is None:
-                line.append("[dim]·[/]")
-            else:
-                line.append(f"[italic cyan]{cell.value}*[/]" if cell.inferred else str(cell.value))
-        t.add_row(*line)
-    return t
 
 
 if __name__ == "__main__":
