@@ -82,15 +82,19 @@ def batches(root: Path) -> list[Path]:
     return sorted(p for p in w.glob("batch-*") if p.is_dir()) if w.exists() else []
 
 
+def _documents_in(batch: Path) -> list[str]:
+    """sha256 of the documents a batch extracted (as reports) or failed to."""
+    out: list[str] = []
+    for name in ("reports", "failures"):
+        f = batch / f"{name}.parquet"
+        if f.exists():
+            out.extend(x for x in pq.read_table(f, columns=["sha256"]).column("sha256").to_pylist() if x)
+    return out
+
+
 def done(root: Path) -> set[str]:
     """sha256 of every document this parser version has already extracted (or failed)."""
-    out: set[str] = set()
-    for b in batches(root):
-        for name in ("reports", "failures"):
-            f = b / f"{name}.parquet"
-            if f.exists():
-                out.update(x for x in pq.read_table(f, columns=["sha256"]).column("sha256").to_pylist() if x)
-    return out
+    return {sha for b in batches(root) for sha in _documents_in(b)}
 
 
 def write_batch(root: Path, rows: dict[str, list[dict]]) -> Path:
@@ -114,14 +118,8 @@ def _owners(parts: list[Path], current: set[str] | None) -> list[pa.Array]:
     seen: set[str] = set()
     out = []
     for b in parts:
-        mine = []
-        for name in ("reports", "failures"):
-            f = b / f"{name}.parquet"
-            if f.exists():
-                for sha in pq.read_table(f, columns=["sha256"]).column("sha256").to_pylist():
-                    if sha and sha not in seen and (current is None or sha in current):
-                        seen.add(sha)
-                        mine.append(sha)
+        mine = [sha for sha in _documents_in(b) if sha not in seen and (current is None or sha in current)]
+        seen.update(mine)
         out.append(pa.array(mine, pa.string()))
     return out
 
