@@ -38,6 +38,9 @@ class Row:
     grid: bool = False
     # True for rows that came from a table structure (HTML/pipe), False for prose lines.
     table: bool = False
+    # empty lines just before this row: in a text export with one cell per line, an empty
+    # cell is an empty line
+    gap: int = 0
 
     @property
     def text(self) -> str:

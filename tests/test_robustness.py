@@ -113,3 +113,17 @@ def test_a_report_inside_a_page_layout_table_reads_as_the_bare_page():
     g = gold(CORPUS / "real" / "015_suqian_shuyang_fagaiju_2023_crawlhtml.gold.json")
     assert r.status == "ok" and r.sections == [1, 2, 3, 4, 5, 6]
     assert {k: c.value for k, c in r.cells.items()} == g["cells"]
+
+
+@pytest.mark.parametrize("name,report", [
+    ("015_docx_to_txt.txt", "real/015_suqian_shuyang_fagaiju_2023_crawlhtml"),
+    ("015_docx_to_html.html", "real/015_suqian_shuyang_fagaiju_2023_crawlhtml"),
+    ("003_docx_to_txt.txt", "real/003_huaian_shi_2024_pdftext"),
+])
+def test_word_processor_exports(name, report):
+    """Gold reports rendered as HTML, saved as .docx and exported again by LibreOffice: its text
+    export puts one cell per line, an empty line for an empty cell."""
+    path = CORPUS.parent / "libreoffice" / name
+    r = extract_bytes(path.read_bytes(), name)
+    assert r.status == "ok"
+    assert {k: c.value for k, c in r.cells.items()} == gold(CORPUS / f"{report}.gold.json")["cells"]

@@ -112,9 +112,13 @@ def read_rows(text: str) -> list[Row]:
             rows.append(_pipe_row(text, s, e))
         pipe_open = None
 
+    blank_run = 0
     for line, start in _lines(text):
         end = start + len(line)
         stripped = line.strip()
+        gap = 0
+        if stripped:
+            gap, blank_run = blank_run, 0
         if _FOOTER.match(line):
             continue
         if pipe_open and line[:1].isspace() and stripped:
@@ -134,6 +138,7 @@ def read_rows(text: str) -> list[Row]:
         close_pipe()
         if not stripped and "\t" not in line:
             close_block()  # a truly empty line ends a one-cell-per-line row; a lone tab is a blank cell
+            blank_run += 1
             continue
         if line.startswith("\t") and line.count("\t") == 1:
             # one cell per line: gather until a blank line ends the row
@@ -162,7 +167,9 @@ def read_rows(text: str) -> list[Row]:
             else:
                 block.append(_cell(text, start, end))
             continue
-        rows.append(plain_row(text, start, end))
+        row = plain_row(text, start, end)
+        row.gap = gap
+        rows.append(row)
     close_block()
     close_pipe()
     return [r for r in rows if r.cells]
