@@ -127,3 +127,22 @@ def test_word_processor_exports(name, report):
     r = extract_bytes(path.read_bytes(), name)
     assert r.status == "ok"
     assert {k: c.value for k, c in r.cells.items()} == gold(CORPUS / f"{report}.gold.json")["cells"]
+
+
+def test_a_number_wrapped_in_a_narrow_column_is_rejoined_where_the_row_adds_up():
+    text = HUAIAN.replace("3001 53 0 0 61 4 3119", "3001 53 0 0 61 4 311 9")
+    r = read(text)
+    cell = r.cells["applications.new_received.total"]
+    assert (cell.value, cell.inferred) == (3119, True)
+    assert r.cells["applications.new_received.natural_person"].value == 3001
+    assert r.status == "warning"
+
+
+def test_a_row_no_join_fixes_is_not_read_but_left_to_the_identities():
+    text = HUAIAN.replace("3001 53 0 0 61 4 3119", "3001 53 0 0 61 4 312 9")
+    r = read(text)
+    row = [r.cells[f"applications.new_received.{c}"] for c in
+           ("natural_person", "commercial", "research", "social_welfare", "legal_service", "other_org", "total")]
+    assert [c.value for c in row] == [3001, 53, 0, 0, 61, 4, 3119]  # forced by 新收 + 结转 = 办理 + 结转下年
+    assert all(c.inferred for c in row)
+    assert "short_row:applications.new_received" in {c.name for c in r.checks if not c.ok}

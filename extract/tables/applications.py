@@ -145,9 +145,36 @@ def read(rows: list[Row], template: str, start: int, end: int) -> TableRead:
     return out
 
 
+def _rejoin(values: list) -> tuple[int, int | float] | None:
+    """A row one value too long, where a number wrapped in a narrow column (`311 9` for 3119)
+    came out as two: the one place where joining two neighbours makes the applicant columns
+    add up to 总计. Returns (position, joined value), or None when no single join does."""
+    if len(values) != WIDTH + 1 or any(v is None or not isinstance(v.value, int) or v.value < 0 for v in values):
+        return None
+    fits = []
+    for i in range(WIDTH):
+        joined = int(f"{values[i].value}{values[i + 1].value}")
+        row = [v.value for v in values[:i]] + [joined] + [v.value for v in values[i + 2:]]
+        if sum(row[:-1]) == row[-1]:
+            fits.append((i, joined))
+    return fits[0] if len(fits) == 1 else None
+
+
 def _put_rows(out: TableRead, template: str, variant: tuple[str, ...], by_row: dict[str, Group]):
     for row in variant:
         g = by_row.get(row)
+        fix = _rejoin(g.values) if g is not None else None
+        if fix is not None:
+            i, joined = fix
+            for col, v in zip(schema.APPLICANT_COLS, g.values[:i] + [None] + g.values[i + 2:]):
+                out.put(f"{TABLE}.{row}.{col}", v)
+            col = schema.APPLICANT_COLS[i]
+            out.cells[f"{TABLE}.{row}.{col}"] = CellValue(joined, None, inferred=True)
+            out.checks.append(Check(f"inferred:{TABLE}.{row}.{col}", False,
+                                    f"row shows {WIDTH + 1} values; {g.values[i].value} and "
+                                    f"{g.values[i + 1].value} read as one number, {joined}, the only "
+                                    "join under which the row adds up"))
+            continue
         if g is not None and len(g.values) == WIDTH:
             for col, v in zip(schema.APPLICANT_COLS, g.values):
                 out.put(f"{TABLE}.{row}.{col}", v)
