@@ -92,7 +92,7 @@ def pending(data: str) -> list[dict]:
             for sha, e in RawStore(raw).documents().items() if sha not in done]
 
 
-@flow(name="xxgk-extract", task_runner=ThreadPoolTaskRunner(max_workers=1))
+@flow(name="xxgk-extract", task_runner=task_runner())
 def extract_flow(data: str = "data") -> dict:
     data = str(Path(data).absolute())  # batches may run in other processes
     todo = pending(data)
