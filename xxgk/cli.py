@@ -116,13 +116,17 @@ def serve(cron, folder, urls, data):
     serve_nightly(cron=cron, folder=folder, urls=urls, data=data)
 
 
-def _database(data: str):
-    import duckdb
-
+def _database_path(data: str) -> Path:
     db = Path(data) / "processed" / "xxgk.duckdb"
     if not db.exists():
         raise click.ClickException(f"no database at {db}: run `xxgk run` first")
-    return duckdb.connect(str(db), read_only=True)
+    return db
+
+
+def _database(data: str):
+    import duckdb
+
+    return duckdb.connect(str(_database_path(data)), read_only=True)
 
 
 @main.command()
@@ -194,10 +198,7 @@ def report(data, out):
     reasons, regions compared, data quality."""
     from transform.report_page import write_report
 
-    db = Path(data) / "processed" / "xxgk.duckdb"
-    if not db.exists():
-        raise click.ClickException(f"no database at {db}: run `xxgk run` first")
-    click.echo(write_report(db, Path(out)))
+    click.echo(write_report(_database_path(data), Path(out)))
 
 
 if __name__ == "__main__":

@@ -139,32 +139,27 @@ def groups(rows: list[Row], start: int = 0, end: int | None = None,
                 values = trim_grid(values, expected)
         else:
             values = _text_blanks(values, expected)
-        own = " ".join(label)
-        prev = out[-1] if out else None
-        if (expected and not own and not loose and not trailing and prev and prev.row == i - 1
-                and not row.grid and not rows[prev.row].grid and not prev.trailing_text
-                and len(values) == 1 and row.gap and len(prev.values) + row.gap + 1 <= expected
-                and values[0] is not None):
-            # one cell per line, an empty line for an empty cell (a word processor's text export)
-            prev.values.extend([None] * row.gap + values)
-            prev.row = i
-            continue
         if not any(v is not None for v in values):
             if label:
                 loose.append(" ".join(label))
             continue
+        own = " ".join(label)
+        prev = out[-1] if out else None
         if (not own and not loose and not trailing and prev and prev.row == i - 1 and not row.grid
-                and not prev.trailing_text and not rows[prev.row].grid
-                and (expected is None or len(prev.values) + len(values) <= expected)):
-            # one value per line with no blank line between rows: the line continues the row
-            prev.values.extend(values)
-            prev.row = i
-            continue
+                and not prev.trailing_text and not rows[prev.row].grid):
+            # a line of values alone, right under a row: one value per line continues that row;
+            # a word processor's text export writes an empty line for each empty cell between
+            blanks = [None] * row.gap if expected and len(values) == 1 else []
+            if expected and len(prev.values) + len(blanks) + len(values) > expected:
+                blanks = []
+            if expected is None or len(prev.values) + len(blanks) + len(values) <= expected:
+                prev.values.extend(blanks + values)
+                prev.row = i
+                continue
         out.append(Group(values, own if own else " ".join(loose), bool(own),
                          loose=" ".join(loose) if own else "", row=i, trailing_text=trailing))
         loose = []
     for g in out:
-        # as for a single text row: empty cells count only where they make the table's width
-        if expected and not rows[g.row].grid and None in g.values and len(g.values) != expected:
-            g.values[:] = [v for v in g.values if v is not None]
+        if not rows[g.row].grid:  # a row continued over lines: blanks as for a single text row
+            g.values[:] = _text_blanks(g.values, expected)
     return out
