@@ -3,7 +3,7 @@
     python benchmarks/pipeline.py [--documents 10000] [--runner process]
 
 The dev corpus is replicated to N distinct documents (each copy numbered, so content
-addressing keeps them apart), then `flows.run.run_flow` runs twice on it, in a fresh data
+addressing keeps them apart), then `xxgk.flows.run.run_flow` runs twice on it, in a fresh data
 folder, with Prefect's embedded server: a full run, then an incremental run with nothing new.
 Prints wall time, documents per second, peak memory (this process and its workers).
 """
@@ -17,10 +17,9 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from xxgk.flows.run import run_flow
 
-from flows.run import run_flow  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]  # the checkout: the benchmark reads its test corpus
 
 
 def main():

@@ -1,5 +1,5 @@
 """Text and HTML → rows of cells → the six sections → the three standard tables.
 
-`extract.report.extract_file` / `extract_text` are the entry points: plain functions, no I/O
+`xxgk.extract.report.extract_file` / `extract_text` are the entry points: plain functions, no I/O
 beyond reading the one file, no Prefect.
 """

@@ -14,7 +14,7 @@ from __future__ import annotations
 from functools import cache
 from itertools import combinations
 
-from extract.tables.base import CellValue, Check
+from xxgk.extract.tables.base import CellValue, Check
 from xxgk import schema
 
 APP = "applications"

@@ -11,15 +11,15 @@ import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from extract import checks as identity_checks
-from extract.decode import Decoded, Unreadable, decode
-from extract.document import Document, fold
-from extract.layouts import html as html_layout
-from extract.layouts import text as text_layout
-from extract.metadata import read_metadata
-from extract.sections import find_sections
-from extract.tables import appeals, applications, disclosure
-from extract.tables.base import CellValue, Check, TableRead
+from xxgk.extract import checks as identity_checks
+from xxgk.extract.decode import Decoded, Unreadable, decode
+from xxgk.extract.document import Document, fold
+from xxgk.extract.layouts import html as html_layout
+from xxgk.extract.layouts import text as text_layout
+from xxgk.extract.metadata import read_metadata
+from xxgk.extract.sections import find_sections
+from xxgk.extract.tables import appeals, applications, disclosure
+from xxgk.extract.tables.base import CellValue, Check, TableRead
 from xxgk import schema
 
 log = logging.getLogger(__name__)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import regex
 
-from extract.document import Row
+from xxgk.extract.document import Row
 
 NUMERALS = "一二三四五六"
 TITLES = {

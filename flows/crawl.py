@@ -3,11 +3,11 @@ from __future__ import annotations
 
 from collections import Counter
 
-from flows import settings
+from xxgk.flows import settings
 from prefect import flow, task
 
-from ingest.crawl import CrawlSettings, crawl, read_targets
-from ingest.raw_store import RawStore
+from xxgk.ingest.crawl import CrawlSettings, crawl, read_targets
+from xxgk.ingest.raw_store import RawStore
 
 
 @task(name="fetch-all")

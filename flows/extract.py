@@ -14,14 +14,14 @@ from collections import Counter
 from datetime import datetime, timezone
 from pathlib import Path
 
-from flows import settings
+from xxgk.flows import settings
 from prefect import flow, task
 from prefect.task_runners import ProcessPoolTaskRunner, ThreadPoolTaskRunner
 
-from extract.report import extract_file
-from ingest.raw_store import RawStore
-from transform import store as work
-from transform.datasets import report_rows
+from xxgk.extract.report import extract_file
+from xxgk.ingest.raw_store import RawStore
+from xxgk.transform import store as work
+from xxgk.transform.datasets import report_rows
 
 MAX_BATCH = 500
 

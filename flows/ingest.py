@@ -1,11 +1,11 @@
 """Ingest a folder of report files into the raw store."""
 from __future__ import annotations
 
-from flows import settings
+from xxgk.flows import settings
 from prefect import flow
 
-from ingest.folder import ingest_folder
-from ingest.raw_store import RawStore
+from xxgk.ingest.folder import ingest_folder
+from xxgk.ingest.raw_store import RawStore
 
 
 @flow(name="xxgk-ingest")

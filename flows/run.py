@@ -1,19 +1,19 @@
 """The nightly job: ingest a folder and/or crawl a URL list, extract what is new, publish.
 
-    python -m flows.run [--folder DIR] [--urls FILE] [--data DIR]     (or: xxgk run)
+    python -m xxgk.flows.run [--folder DIR] [--urls FILE] [--data DIR]     (or: xxgk run)
 """
 from __future__ import annotations
 
 from pathlib import Path
 
-from flows import settings
+from xxgk.flows import settings
 from prefect import flow
 
-from flows.crawl import crawl_flow
-from flows.extract import extract_flow, task_runner
-from flows.ingest import ingest_flow
-from flows.publish import publish_flow
-from transform import store as work
+from xxgk.flows.crawl import crawl_flow
+from xxgk.flows.extract import extract_flow, task_runner
+from xxgk.flows.ingest import ingest_flow
+from xxgk.flows.publish import publish_flow
+from xxgk.transform import store as work
 
 
 @flow(name="xxgk-run")
@@ -34,7 +34,7 @@ def run_flow(folder: str | None = None, urls: str | None = None, data: str = "da
 def main(argv=None):
     import argparse
 
-    p = argparse.ArgumentParser(prog="python -m flows.run", description=__doc__)
+    p = argparse.ArgumentParser(prog="python -m xxgk.flows.run", description=__doc__)
     p.add_argument("--folder")
     p.add_argument("--urls")
     p.add_argument("--data", default="data")

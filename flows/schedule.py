@@ -2,8 +2,8 @@
 a Prefect server and work pool with `prefect deploy` (see prefect.yaml and the README)."""
 from __future__ import annotations
 
-from flows import settings  # noqa: F401  (Prefect defaults before prefect is imported)
-from flows.run import run_flow
+from xxgk.flows import settings  # noqa: F401  (Prefect defaults before prefect is imported)
+from xxgk.flows.run import run_flow
 
 NIGHTLY_CRON = "0 2 * * *"
 TIMEZONE = "Asia/Shanghai"
@@ -12,9 +12,13 @@ TIMEZONE = "Asia/Shanghai"
 def nightly(cron: str = NIGHTLY_CRON, folder: str | None = "data/raw/samples", urls: str | None = None,
             data: str = "data"):
     from prefect.schedules import Cron
+    from prefect.types.entrypoint import EntrypointType
 
+    # By module path, not file path: a file path puts flows/ first on the runner's sys.path,
+    # and an installed xxgk has no checkout to point at.
     return run_flow.to_deployment(
         name="xxgk-nightly", schedule=Cron(cron, timezone=TIMEZONE),
+        entrypoint_type=EntrypointType.MODULE_PATH,
         parameters={"folder": folder, "urls": urls, "data": data},
         description="Ingest and crawl new reports, extract what is new, publish parquet and DuckDB.",
     )

@@ -24,9 +24,9 @@ from urllib.parse import urljoin, urlsplit
 import httpx
 import regex
 
-from extract.decode import Unreadable, decode
-from extract.metadata import detect_template
-from ingest.raw_store import ERROR, NEEDS_ATTACHMENT, STORED, Entry, RawStore
+from xxgk.extract.decode import Unreadable, decode
+from xxgk.extract.metadata import detect_template
+from xxgk.ingest.raw_store import ERROR, NEEDS_ATTACHMENT, STORED, Entry, RawStore
 
 USER_AGENT = "xxgk/0.1 (+https://github.com/xxgk; annual-report research crawler)"
 _ATTACHMENT = regex.compile(r"""href\s*=\s*["']([^"'#]+\.(?:pdf|docx?|wps))(?:[?#][^"']*)?["']""", regex.I)

@@ -5,7 +5,7 @@ import hashlib
 import os
 from pathlib import Path
 
-from ingest.raw_store import ERROR, REMOVED, STORED, Entry, RawStore
+from xxgk.ingest.raw_store import ERROR, REMOVED, STORED, Entry, RawStore
 
 def report_files(folder: Path) -> list[Path]:
     """Every visible file under `folder`: what is not a report fails extraction with a reason,

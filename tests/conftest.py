@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from extract.report import Report, extract_file
+from xxgk.extract.report import Report, extract_file
 
 CORPUS = Path(__file__).parent / "fixtures" / "corpus"
 GOLD_FILES = sorted(CORPUS.glob("*/*.gold.json"))

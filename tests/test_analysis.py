@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from conftest import CORPUS, extracted, q
-from flows.run import run_flow
-from transform.regions import place_of, read_overrides
+from xxgk.flows.run import run_flow
+from xxgk.transform.regions import place_of, read_overrides
 
 SAMPLES = sorted(p for d in ("dev", "real") for p in (CORPUS / d).iterdir()
                  if p.suffix in (".txt", ".md", ".html"))

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from conftest import CORPUS, extracted, gold, source_of
-from extract.numbers import parse_values
+from xxgk.extract.numbers import parse_values
 from xxgk import schema
 
 
@@ -22,8 +22,8 @@ def test_every_cell_matches_gold(gold_path):
 
 def test_spans_point_at_the_printed_value(gold_path):
     """Every read (not inferred) value can be found again at its span in the decoded text."""
-    from extract.decode import decode
-    from extract.document import fold
+    from xxgk.extract.decode import decode
+    from xxgk.extract.document import fold
 
     src = source_of(gold_path)
     r = extracted(src)

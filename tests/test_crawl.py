@@ -9,11 +9,11 @@ import duckdb
 import pytest
 
 from conftest import CORPUS
-from flows.crawl import crawl_flow
-from flows.extract import run_extract
-from flows.publish import publish_flow
-from ingest.crawl import CrawlSettings, Target, crawl, read_targets
-from ingest.raw_store import RawStore
+from xxgk.flows.crawl import crawl_flow
+from xxgk.flows.extract import run_extract
+from xxgk.flows.publish import publish_flow
+from xxgk.ingest.crawl import CrawlSettings, Target, crawl, read_targets
+from xxgk.ingest.raw_store import RawStore
 
 SEED3 = (CORPUS / "dev" / "seed_003.txt").read_text(encoding="utf-8")
 PAGE = ("<html><head><meta charset='{cs}'><title>卧龙区人民政府2020年政府信息公开工作年度报告</title></head>"

@@ -6,7 +6,7 @@ import os
 import pytest
 
 from conftest import CORPUS, extracted, gold
-from extract.report import extract_bytes, extract_file
+from xxgk.extract.report import extract_bytes, extract_file
 
 SEED = CORPUS / "dev" / "seed_003.txt"
 TEXT = SEED.read_text(encoding="utf-8")

@@ -1,9 +1,9 @@
 """Each layout reader's quirks, on snippets taken from the real reports."""
 from __future__ import annotations
 
-from extract.document import fold
-from extract.layouts import html, text
-from extract.sections import find_sections
+from xxgk.extract.document import fold
+from xxgk.extract.layouts import html, text
+from xxgk.extract.sections import find_sections
 
 
 def cells(rows):

@@ -1,7 +1,7 @@
 """Number notations as real reports print them, and what is not a number."""
 import pytest
 
-from extract.numbers import parse_values, scale_to_wan
+from xxgk.extract.numbers import parse_values, scale_to_wan
 
 
 @pytest.mark.parametrize("text,expected", [

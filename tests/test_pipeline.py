@@ -9,9 +9,9 @@ import pyarrow.parquet as pq
 import pytest
 
 from conftest import CORPUS, q
-from flows.run import run_flow
-from ingest.raw_store import RawStore
-from transform import store as work
+from xxgk.flows.run import run_flow
+from xxgk.ingest.raw_store import RawStore
+from xxgk.transform import store as work
 
 
 @pytest.fixture
@@ -125,7 +125,7 @@ def test_two_runs_at_once_are_refused(inbox, tmp_path):
         import subprocess
         import sys
 
-        p = subprocess.run([sys.executable, "-m", "flows.run", "--folder", str(inbox), "--data", str(data)],
+        p = subprocess.run([sys.executable, "-m", "xxgk.flows.run", "--folder", str(inbox), "--data", str(data)],
                            capture_output=True, text=True, timeout=600)
     assert p.returncode != 0
     assert "another xxgk run is using" in p.stderr
@@ -148,7 +148,7 @@ def test_dask_runner_on_a_local_cluster(inbox, tmp_path):
 
 
 def test_snapshot_is_reproducible_from_the_same_raw_files(inbox, tmp_path):
-    from transform.snapshot import make_snapshot
+    from xxgk.transform.snapshot import make_snapshot
 
     snaps = []
     for run in ("a", "b"):
@@ -165,7 +165,7 @@ def test_snapshot_is_reproducible_from_the_same_raw_files(inbox, tmp_path):
 
 
 def test_nightly_deployment_is_scheduled():
-    from flows.schedule import nightly
+    from xxgk.flows.schedule import nightly
 
     d = nightly(folder="in", data="d")
     assert d.name == "xxgk-nightly"

@@ -5,9 +5,9 @@ import os
 import shutil
 
 from conftest import CORPUS, q
-from flows.run import run_flow
-from ingest.crawl import CrawlSettings, Target, crawl, read_targets
-from ingest.raw_store import ERROR, STORED, Entry, RawStore
+from xxgk.flows.run import run_flow
+from xxgk.ingest.crawl import CrawlSettings, Target, crawl, read_targets
+from xxgk.ingest.raw_store import ERROR, STORED, Entry, RawStore
 
 SEED = CORPUS / "dev" / "seed_003.txt"
 

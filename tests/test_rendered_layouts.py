@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from extract.report import extract_bytes
+from xxgk.extract.report import extract_bytes
 from render_layouts import LAYOUTS, render
 from xxgk import schema
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from conftest import CORPUS, gold
-from extract.report import extract_bytes
+from xxgk.extract.report import extract_bytes
 
 HUAIAN = (CORPUS / "real" / "003_huaian_shi_2024_pdftext.txt").read_text(encoding="utf-8")
 SHUYANG = (CORPUS / "real" / "012_suqian_shuyang_xian_2025_ocrmd.txt").read_text(encoding="utf-8")

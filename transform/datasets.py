@@ -15,7 +15,7 @@ from functools import cache
 
 import pyarrow as pa
 
-from extract.report import PARSER_VERSION, Report
+from xxgk.extract.report import PARSER_VERSION, Report
 from xxgk import schema
 
 # what an extraction batch records of a report; the published `reports` adds where it sits
@@ -169,7 +169,7 @@ def to_table(name: str, rows: list[dict], schemas: dict = BATCH) -> pa.Table:
 def with_places(reports: pa.Table, overrides: list[dict], current: dict[str, str] | None = None) -> pa.Table:
     """The published reports: each extracted report with where its agency sits, and the
     source it now stands for (a file renamed or changed since it was extracted)."""
-    from transform.regions import place_columns
+    from xxgk.transform.regions import place_columns
 
     if current:
         shas = reports.column("sha256").to_pylist()

@@ -23,8 +23,8 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from extract.report import PARSER_VERSION
-from transform.datasets import ALL, DESCRIPTIONS, dictionary_rows
+from xxgk.extract.report import PARSER_VERSION
+from xxgk.transform.datasets import ALL, DESCRIPTIONS, dictionary_rows
 
 VOLATILE = {"extracted_at", "at", "fetched_at"}
 SORT_KEYS = {

@@ -9,8 +9,8 @@
     data/processed/current -> releases/<id>
         a symlink swapped atomically, for people and programs reading the parquet files
     data/processed/xxgk.duckdb
-        views over that release's parquet files (from sql/*.sql), rebuilt beside and renamed
-        into place: a connection never sees two releases at once
+        that release's datasets as tables, with the views of sql/*.sql over them; rebuilt
+        beside and renamed into place: a connection never sees two releases at once
 
 `lock(root)` refuses a second run on the same data folder while one is going.
 """
@@ -24,6 +24,7 @@ import shutil
 import uuid
 from contextlib import contextmanager
 from datetime import datetime, timezone
+from importlib import resources
 from pathlib import Path
 
 import duckdb
@@ -31,10 +32,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from extract.report import PARSER_VERSION
-from transform.datasets import ALL, BATCH, dictionary_rows, source_rows, to_table, with_places
+from xxgk.extract.report import PARSER_VERSION
+from xxgk.transform.datasets import ALL, BATCH, dictionary_rows, source_rows, to_table, with_places
 
-SQL_DIR = Path(__file__).resolve().parents[1] / "sql"
 KEEP_RELEASES = 3
 
 
@@ -185,7 +185,7 @@ def _fingerprint(parts, fetch_failures, overrides, current, sources) -> str:
 
     state = {"batches": [p.name for p in parts], "failures": fetch_failures, "overrides": overrides,
              "current": current, "sources": [asdict(e) for e in sources or []],
-             "sql": [f.read_text(encoding="utf-8") for f in sorted(SQL_DIR.glob("*.sql"))],
+             "sql": view_sql(),
              "parser": PARSER_VERSION}
     return hashlib.sha256(json.dumps(state, sort_keys=True, default=str).encode()).hexdigest()
 
@@ -214,21 +214,27 @@ def _switch(link: Path, target: Path):
     os.replace(tmp, link)
 
 
-def build_database(root: Path, release: Path) -> Path:
-    """The DuckDB file analysts open: views (sql/*.sql) over one release's parquet files.
+def view_sql() -> list[str]:
+    """The view definitions (package data `xxgk.sql`), in the order they are applied."""
+    files = [f for f in resources.files("xxgk.sql").iterdir() if f.name.endswith(".sql")]
+    return [f.read_text(encoding="utf-8") for f in sorted(files, key=lambda f: f.name)]
 
-    The views name the release folder itself, not the `current` link, so a connection sees
-    one release from start to end; a publication builds a new file beside the old and renames
-    it into place, and connections opened before keep the release they had (until it is
-    pruned, KEEP_RELEASES publications later).
+
+def build_database(root: Path, release: Path) -> Path:
+    """The DuckDB file analysts open: one release's datasets as tables, and the views of
+    `sql/*.sql` over them. The file holds its data, so it keeps working wherever it is moved
+    or copied.
+
+    A publication builds a new file beside the old and renames it into place: connections
+    opened before keep the release they had.
     """
     db = root / "xxgk.duckdb"
     tmp = root / f".tmp-{uuid.uuid4().hex[:8]}.duckdb"
     where = release.absolute().as_posix().replace("'", "''")  # a quote in a path stays a literal
     con = duckdb.connect(str(tmp))
     try:
-        for f in sorted(SQL_DIR.glob("*.sql")):
-            con.execute(f.read_text(encoding="utf-8").replace("{current}", where))
+        for sql in view_sql():
+            con.execute(sql.replace("{release}", where))
     finally:
         con.close()
     os.replace(tmp, db)

@@ -18,8 +18,8 @@ from pathlib import Path
 import click
 from rich.console import Console
 
-from extract.report import extract_file
-from ingest.folder import report_files, source_name
+from xxgk.extract.report import extract_file
+from xxgk.ingest.folder import report_files, source_name
 from xxgk.console import jsonl_summary, pipeline_summary, print_frame, report_summary
 
 def _inputs(paths: tuple[str, ...]) -> list[Path]:
@@ -76,8 +76,8 @@ def run(folder, urls, data, runner):
     Leaves parquet files under DATA/processed/current/ and the DuckDB database
     DATA/processed/xxgk.duckdb, then prints what happened to every input.
     """
-    from flows.run import run_flow
-    from transform.store import RunInProgress
+    from xxgk.flows.run import run_flow
+    from xxgk.transform.store import RunInProgress
 
     try:
         result = run_flow(folder, urls, data, runner)
@@ -92,7 +92,7 @@ def run(folder, urls, data, runner):
 def snapshot(data, out):
     """Write a versioned, reproducible snapshot of the current release for researchers:
     parquet files, a data dictionary, and a manifest with row counts and sha256 of every file."""
-    from transform.snapshot import make_snapshot
+    from xxgk.transform.snapshot import make_snapshot
 
     current = Path(data) / "processed" / "current"
     if not current.exists():
@@ -111,7 +111,7 @@ def serve(cron, folder, urls, data):
 
     Uses the Prefect server at $PREFECT_API_URL, or an embedded one if unset.
     """
-    from flows.schedule import serve as serve_nightly
+    from xxgk.flows.schedule import serve as serve_nightly
 
     serve_nightly(cron=cron, folder=folder, urls=urls, data=data)
 
@@ -196,7 +196,7 @@ def stats(year, region, data, fmt):
 def report(data, out):
     """Write one self-contained HTML page with charts: requests and outcomes by year, refusal
     reasons, regions compared, data quality."""
-    from transform.report_page import write_report
+    from xxgk.transform.report_page import write_report
 
     click.echo(write_report(_database_path(data), Path(out)))
 

@@ -6,7 +6,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from extract.report import Report
+from xxgk.extract.report import Report
 from xxgk import schema
 
 EXAMPLE_QUERY = """SELECT agency, report_year,

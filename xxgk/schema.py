@@ -9,11 +9,11 @@ from __future__ import annotations
 import csv
 from dataclasses import dataclass
 from functools import cache
-from pathlib import Path
+from importlib import resources
 
 TEMPLATES = ("2019", "2021")
 TABLES = ("disclosure", "applications", "appeals")
-CODES_CSV = Path(__file__).with_name("codes.csv")
+CODES_CSV = resources.files("xxgk") / "codes.csv"
 
 APPLICANT_COLS = ("natural_person", "commercial", "research", "social_welfare", "legal_service",
                   "other_org", "total")

@@ -16,10 +16,10 @@ import html
 from bisect import bisect_right
 from html.parser import HTMLParser
 
-from extract.decode import Unreadable
-from extract.document import Cell, Row
-from extract.layouts import text as text_layout
-from extract.layouts.text import plain_row
+from xxgk.extract.decode import Unreadable
+from xxgk.extract.document import Cell, Row
+from xxgk.extract.layouts import text as text_layout
+from xxgk.extract.layouts.text import plain_row
 
 _BLOCK = {"p", "div", "br", "h1", "h2", "h3", "h4", "h5", "h6", "li", "section", "article",
           "header", "footer", "title", "ul", "ol", "center", "blockquote", "hr"}

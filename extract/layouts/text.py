@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import regex
 
-from extract.document import Cell, Row
-from extract.numbers import parse_values
+from xxgk.extract.document import Cell, Row
+from xxgk.extract.numbers import parse_values
 
 _FOOTER = regex.compile(r"^\s*[-—–]{1,2}\s*\d{1,3}\s*[-—–]{1,2}\s*$|^\s*第\s*\d+\s*页(\s*共\s*\d+\s*页)?\s*$")
 _MD_SEPARATOR = regex.compile(r"^\s*\|?(\s*:?-{2,}:?\s*\|)+\s*:?-*:?\s*$")

@@ -9,8 +9,8 @@ are header debris (`14 Ш. 木 妇`), not values.
 """
 from __future__ import annotations
 
-from extract.document import Row
-from extract.tables.base import CellValue, Check, Group, TableRead, groups, trim_grid
+from xxgk.extract.document import Row
+from xxgk.extract.tables.base import CellValue, Check, Group, TableRead, groups, trim_grid
 from xxgk import schema
 
 TABLE = "appeals"

@@ -15,9 +15,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cache
 
-from extract.document import Row
-from extract.labels import LabelMatcher
-from extract.tables.base import CellValue, Check, Group, TableRead, groups
+from xxgk.extract.document import Row
+from xxgk.extract.labels import LabelMatcher
+from xxgk.extract.tables.base import CellValue, Check, Group, TableRead, groups
 from xxgk import schema
 
 TABLE = "applications"

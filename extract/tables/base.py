@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from extract.document import Cell, Row
-from extract.numbers import parse_values
+from xxgk.extract.document import Cell, Row
+from xxgk.extract.numbers import parse_values
 
 
 @dataclass(slots=True)

@@ -19,10 +19,10 @@ from functools import cache
 
 import regex
 
-from extract.document import Row
-from extract.labels import LabelMatcher, clean
-from extract.numbers import scale_to_wan
-from extract.tables.base import CellValue, Check, Group, Read, TableRead, groups, trim_grid
+from xxgk.extract.document import Row
+from xxgk.extract.labels import LabelMatcher, clean
+from xxgk.extract.numbers import scale_to_wan
+from xxgk.extract.tables.base import CellValue, Check, Group, Read, TableRead, groups, trim_grid
 from xxgk import schema
 
 TABLE = "disclosure"
