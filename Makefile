@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 
-.PHONY: install run test bench bench-pipeline score clean
+.PHONY: install run test test-fast bench bench-pipeline score clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -23,6 +23,10 @@ run: install
 ## test: the whole test suite
 test: install
 	$(BIN)/pytest -q
+
+## test-fast: the extraction tests alone, in seconds (no Prefect, no pipeline, no wheel)
+test-fast: install
+	$(BIN)/pytest -q -m "not slow"
 
 ## bench: extraction throughput (see README)
 bench: install

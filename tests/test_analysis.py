@@ -13,6 +13,8 @@ from conftest import CORPUS, extracted, q
 from xxgk.flows.run import run_flow
 from xxgk.transform.regions import place_of, read_overrides
 
+pytestmark = pytest.mark.slow  # Prefect and the whole pipeline
+
 SAMPLES = sorted(p for d in ("dev", "real") for p in (CORPUS / d).iterdir()
                  if p.suffix in (".txt", ".md", ".html"))
 XXGK = Path(sys.executable).with_name("xxgk")

@@ -15,6 +15,8 @@ from xxgk.flows.publish import publish_flow
 from xxgk.ingest.crawl import CrawlSettings, Target, crawl, read_targets
 from xxgk.ingest.raw_store import RawStore
 
+pytestmark = pytest.mark.slow  # Prefect and the whole pipeline
+
 SEED3 = (CORPUS / "dev" / "seed_003.txt").read_text(encoding="utf-8")
 PAGE = ("<html><head><meta charset='{cs}'><title>卧龙区人民政府2020年政府信息公开工作年度报告</title></head>"
         "<body><div class='nav'>首页 | 政务公开</div><pre>{body}</pre></body></html>")

@@ -13,6 +13,8 @@ from xxgk.flows.run import run_flow
 from xxgk.ingest.raw_store import RawStore
 from xxgk.transform import store as work
 
+pytestmark = pytest.mark.slow  # Prefect and the whole pipeline
+
 
 @pytest.fixture
 def inbox(tmp_path):

@@ -8,6 +8,9 @@ from conftest import CORPUS, q
 from xxgk.flows.run import run_flow
 from xxgk.ingest.crawl import CrawlSettings, Target, crawl, read_targets
 from xxgk.ingest.raw_store import ERROR, STORED, Entry, RawStore
+import pytest
+
+pytestmark = pytest.mark.slow  # Prefect and the whole pipeline
 
 SEED = CORPUS / "dev" / "seed_003.txt"
 
