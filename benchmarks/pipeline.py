@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import itertools
 import resource
-import sys
 import tempfile
 import time
 from pathlib import Path

@@ -1,8 +1,8 @@
 """The tables' own arithmetic, as checks, and the only deductions we allow from it.
 
-`identities(template)` are the relations every standard report must satisfy (the same as
-`shared/tools/identities.py`): applicant columns add up to 总计, outcomes add up to （七）总计,
-new + carried over = processed + carried forward, appeal results add up to their 总计.
+`schema.identities(template)` are the relations every standard report must satisfy (the same
+as `shared/tools/identities.py`): applicant columns add up to 总计, outcomes add up to
+（七）总计, new + carried over = processed + carried forward, appeal results add up to their 总计.
 
 A value may be deduced instead of read only when an identity forces it: every other cell of
 the identity is known. Deduced cells are marked `inferred` and carry no span; a report with
@@ -11,32 +11,13 @@ check is the record.
 """
 from __future__ import annotations
 
-from functools import cache
 from itertools import combinations
 
-from xxgk.extract.tables.base import CellValue, Check
 from xxgk import schema
+from xxgk.extract.model import CellValue, Check, CheckKind
+from xxgk.schema import identities
 
 APP = "applications"
-
-
-@cache
-def identities(template: str) -> tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...]:
-    rows = schema.rows(template, APP)
-    outcomes = rows[2: rows.index("total_processed")]
-    people = schema.APPLICANT_COLS[:-1]
-    out = []
-    for r in rows:
-        out.append((f"row_sum:{r}", tuple(f"{APP}.{r}.{c}" for c in people), (f"{APP}.{r}.total",)))
-    for c in schema.APPLICANT_COLS:
-        out.append((f"outcomes_sum:{c}", tuple(f"{APP}.{r}.{c}" for r in outcomes),
-                    (f"{APP}.total_processed.{c}",)))
-        out.append((f"balance:{c}", (f"{APP}.new_received.{c}", f"{APP}.carried_over.{c}"),
-                    (f"{APP}.total_processed.{c}", f"{APP}.carried_forward.{c}")))
-    for r in schema.APPEAL_ROWS:
-        out.append((f"appeal_sum:{r}", tuple(f"appeals.{r}.{c}" for c in schema.APPEAL_COLS[:-1]),
-                    (f"appeals.{r}.total",)))
-    return tuple(out)
 
 
 def _fmt(v) -> str:
@@ -52,7 +33,8 @@ def _close(a: float, b: float) -> bool:
 def evaluate(cells: dict[str, CellValue], template: str) -> list[Check]:
     """One check per identity whose cells are all known, with its numbers in `detail`."""
     out = []
-    for name, left, right in identities(template):
+    for ident in identities(template):
+        left, right = ident.left, ident.right
         vals = [cells.get(k) for k in left + right]
         if any(v is None or v.value is None for v in vals):
             continue
@@ -63,7 +45,7 @@ def evaluate(cells: dict[str, CellValue], template: str) -> list[Check]:
         inferred = [k for k in left + right if cells[k].inferred]
         if inferred:
             detail += " (inferred: " + ", ".join(inferred) + ")"
-        out.append(Check(name, ok, detail))
+        out.append(Check(CheckKind.IDENTITY, ident.rule, ident.subject, ok, detail))
     return out
 
 
@@ -73,8 +55,8 @@ def solve(cells: dict[str, CellValue], template: str) -> list[Check]:
     changed = True
     while changed:
         changed = False
-        for name, left, right in identities(template):
-            terms = [(k, 1) for k in left] + [(k, -1) for k in right]
+        for ident in identities(template):
+            terms = [(k, 1) for k in ident.left] + [(k, -1) for k in ident.right]
             unknown = [(k, s) for k, s in terms if k in cells and cells[k].value is None]
             if len(unknown) != 1 or any(k not in cells for k, _ in terms):
                 continue
@@ -86,7 +68,7 @@ def solve(cells: dict[str, CellValue], template: str) -> list[Check]:
             if value < 0:
                 continue  # a count cannot be negative: the identity is broken, not informative
             cells[key] = CellValue(value, None, inferred=True)
-            notes.append(Check(f"inferred:{key}", False, f"{key} = {value}, forced by {name}"))
+            notes.append(Check(CheckKind.INFERRED, "inferred", f"{key}", False, f"{key} = {value}, forced by {ident.name}"))
             changed = True
     return notes
 
@@ -125,17 +107,17 @@ def place_short_rows(cells: dict[str, CellValue], template: str,
                 v = fits[0].get(i)
                 if v is not None:
                     cells[k] = CellValue(v.value, (v.start, v.end))
-            notes.append(Check(f"short_row:{APP}.{row}", False,
+            notes.append(Check(CheckKind.LAYOUT, "short_row", f"{APP}.{row}", False,
                                f"row shows {len(printed)} of {len(cols)} values ({shown}); "
                                "placed where the identities agree, the gap left to them"))
         elif fits and len(set(values)) == 1 and None not in values[0]:
             for k, v in zip(keys, values[0]):
                 cells[k] = CellValue(v, None, inferred=True)
-            notes.append(Check(f"inferred:{APP}.{row}", False,
+            notes.append(Check(CheckKind.INFERRED, "inferred", f"{APP}.{row}", False,
                                f"row shows {len(printed)} of {len(cols)} values ({shown}); every "
                                "placement gives " + " ".join(map(_fmt, values[0])) + " (inferred)"))
         else:
-            notes.append(Check(f"short_row:{APP}.{row}", False,
+            notes.append(Check(CheckKind.LAYOUT, "short_row", f"{APP}.{row}", False,
                                f"row shows {len(printed)} of {len(cols)} values ({shown}); "
                                "cannot tell which is missing, left null"))
     return notes

@@ -1,47 +1,32 @@
-"""Bytes → text, or a reason why not.
+"""Bytes of a text or HTML file → text, or a reason why not.
 
-Reports come as UTF-8 (with or without BOM), UTF-16, GBK/GB18030 pages, HTML that declares
-its charset (sometimes wrongly), and PDFs. A BOM wins; then strict UTF-8; then the page's own
+Text and HTML reports come as UTF-8 (with or without BOM), UTF-16, GBK/GB18030, and HTML that
+declares its charset (sometimes wrongly). A BOM wins; then strict UTF-8; then the page's own
 `<meta charset>` if it decodes; then whichever of GB18030/UTF-16 reads as a disclosure report;
 then charset-normalizer's guess.
 """
 from __future__ import annotations
 
 import codecs
-import io
-from dataclasses import dataclass
 
 import regex
 from charset_normalizer import from_bytes
 
 _META_CHARSET = regex.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_\-]+)""", regex.I)
-_HTML = regex.compile(r"<(html|body|table|div|p|meta|!doctype)\b", regex.I)
 _DOMAIN = regex.compile(r"信息公开|年度报告|政务公开")
 _BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
          (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
-
-
-@dataclass(frozen=True)
-class Decoded:
-    text: str
-    encoding: str
-    kind: str  # text | html | pdf
 
 
 class Unreadable(ValueError):
     """The file is not a report we can read; the message says why, for the user."""
 
 
-def decode(data: bytes, name: str = "") -> Decoded:
+def decode_text(data: bytes) -> tuple[str, str]:
+    """The text of a text or HTML file, and the encoding it was read in."""
     if not data.strip():
         raise Unreadable("empty file")
-    if data.startswith(b"%PDF"):
-        return Decoded(_pdf_text(data), "pdf", "pdf")
-    if data[:4] in (b"PK\x03\x04", b"\xd0\xcf\x11\xe0"):
-        raise Unreadable("a Word/Office document: convert it to PDF or HTML first")
-    text, encoding = _decode_text(data)
-    kind = "html" if _HTML.search(text[:5000]) or name.lower().endswith((".htm", ".html", ".shtml")) else "text"
-    return Decoded(text, encoding, kind)
+    return _decode_text(data)
 
 
 def _decode_text(data: bytes) -> tuple[str, str]:
@@ -77,21 +62,3 @@ def _decode_text(data: bytes) -> tuple[str, str]:
     if best is None:
         raise Unreadable("cannot decode: not UTF-8, UTF-16 or a Chinese encoding")
     return str(best), best.encoding
-
-
-def _pdf_text(data: bytes) -> str:
-    """The PDF's text layer, pages joined by newlines (as pypdf gives it)."""
-    import logging
-
-    from pypdf import PdfReader
-
-    logging.getLogger("pypdf").setLevel(logging.ERROR)  # it logs every repaired xref
-
-    try:
-        reader = PdfReader(io.BytesIO(data))
-        text = "\n".join(page.extract_text() or "" for page in reader.pages)
-    except Exception as e:  # noqa: BLE001 - pypdf raises many types on damaged files
-        raise Unreadable(f"unreadable PDF: {type(e).__name__}: {e}") from None
-    if not text.strip():
-        raise Unreadable("PDF without a text layer (scanned): needs OCR")
-    return text

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from collections import Counter
 
-from xxgk.flows import settings
 from prefect import flow, task
 
+from xxgk.flows import settings
 from xxgk.ingest.crawl import CrawlSettings, crawl, read_targets
 from xxgk.ingest.raw_store import RawStore
 

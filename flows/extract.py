@@ -11,14 +11,14 @@ import math
 import os
 import socket
 from collections import Counter
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
-from xxgk.flows import settings
 from prefect import flow, task
 from prefect.task_runners import ProcessPoolTaskRunner, ThreadPoolTaskRunner
 
 from xxgk.extract.report import extract_file
+from xxgk.flows import settings
 from xxgk.ingest.raw_store import RawStore
 from xxgk.transform import store as work
 from xxgk.transform.datasets import report_rows
@@ -70,7 +70,7 @@ def extract_batch(data: str, docs: list[dict], owner: tuple[str, int]) -> dict:
     store = RawStore(raw)
     rows: dict[str, list[dict]] = {}
     statuses: Counter = Counter()
-    now = datetime.now(timezone.utc).replace(microsecond=0)
+    now = datetime.now(UTC).replace(microsecond=0)
     for i, d in enumerate(docs):
         if i % 50 == 0 and _run_is_gone(owner):
             raise RuntimeError("the run that started this batch is gone; not writing it")

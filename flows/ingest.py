@@ -1,9 +1,9 @@
 """Ingest a folder of report files into the raw store."""
 from __future__ import annotations
 
-from xxgk.flows import settings
 from prefect import flow
 
+from xxgk.flows import settings
 from xxgk.ingest.folder import ingest_folder
 from xxgk.ingest.raw_store import RawStore
 

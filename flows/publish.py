@@ -1,15 +1,15 @@
 """Publish every extraction batch as one parquet release and rebuild the DuckDB views."""
 from __future__ import annotations
 
-from xxgk.flows import settings
-from prefect import flow
-
 from pathlib import Path
 
+from prefect import flow
+
+from xxgk.flows import settings
 from xxgk.ingest.raw_store import REMOVED, STORED, RawStore
-from xxgk.transform.regions import read_overrides
 from xxgk.transform import store as work
 from xxgk.transform.datasets import fetch_failure
+from xxgk.transform.regions import read_overrides
 
 
 @flow(name="xxgk-publish")

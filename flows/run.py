@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from xxgk.flows import settings
 from prefect import flow
 
+from xxgk.flows import settings
 from xxgk.flows.crawl import crawl_flow
 from xxgk.flows.extract import extract_flow, task_runner
 from xxgk.flows.ingest import ingest_flow

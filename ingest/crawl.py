@@ -24,7 +24,8 @@ from urllib.parse import urljoin, urlsplit
 import httpx
 import regex
 
-from xxgk.extract.decode import Unreadable, decode
+from xxgk.extract.decode import Unreadable, decode_text
+from xxgk.extract.formats import reader_for
 from xxgk.extract.metadata import detect_template
 from xxgk.ingest.raw_store import ERROR, NEEDS_ATTACHMENT, STORED, Entry, RawStore
 
@@ -159,14 +160,17 @@ def fetch(client: httpx.Client, target: Target, s: CrawlSettings, gate: _HostGat
 
 def _classify(entry: Entry, final_url: str, data: bytes) -> Entry:
     entry.bytes = len(data)
-    try:
-        decoded = decode(data, final_url)
-    except Unreadable:
-        entry.status = STORED  # binary (PDF, Word): stored for the extractor to judge
+    kind = reader_for(data, final_url).KIND
+    if kind not in ("html", "text"):
+        entry.status = STORED  # a PDF or Word file: stored for the extractor to judge
         return entry
-    entry.charset = decoded.encoding
-    if decoded.kind == "html" and detect_template(decoded.text)[0] is None:
-        m = _ATTACHMENT.search(decoded.text)
+    try:
+        text, entry.charset = decode_text(data)
+    except Unreadable:
+        entry.status = STORED  # undecodable: the extractor records why
+        return entry
+    if kind == "html" and detect_template(text)[0] is None:
+        m = _ATTACHMENT.search(text)
         if m:
             entry.status = NEEDS_ATTACHMENT
             entry.attachment_url = urljoin(final_url, m.group(1))
@@ -191,13 +195,15 @@ def crawl(targets: list[Target], store: RawStore, settings: CrawlSettings | None
     s = settings or CrawlSettings()
     gate = _HostGate(s.per_host, s.delay)
     timeout = httpx.Timeout(s.timeout, connect=min(s.timeout, 10.0))
-    out: list[Entry | None] = [None] * len(targets)
-    with httpx.Client(timeout=timeout, follow_redirects=True, headers={"User-Agent": s.user_agent}) as client:
-        with ThreadPoolExecutor(max_workers=s.workers) as pool:
-            futures = {pool.submit(_fetch_safely, client, t, s, gate): i for i, t in enumerate(targets)}
-            for f in as_completed(futures):
-                entry, data = f.result()
-                if data is not None and entry.status in (STORED, NEEDS_ATTACHMENT):
-                    entry.sha256 = store.put(data)
-                out[futures[f]] = store.record(entry)
-    return out
+    out: dict[int, Entry] = {}  # by the target's index
+    with (
+        httpx.Client(timeout=timeout, follow_redirects=True, headers={"User-Agent": s.user_agent}) as client,
+        ThreadPoolExecutor(max_workers=s.workers) as pool,
+    ):
+        futures = {pool.submit(_fetch_safely, client, t, s, gate): i for i, t in enumerate(targets)}
+        for f in as_completed(futures):
+            entry, data = f.result()
+            if data is not None and entry.status in (STORED, NEEDS_ATTACHMENT):
+                entry.sha256 = store.put(data)
+            out[futures[f]] = store.record(entry)
+    return [out[i] for i in range(len(targets))]

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from xxgk.ingest.raw_store import ERROR, REMOVED, STORED, Entry, RawStore
 
+
 def report_files(folder: Path) -> list[Path]:
     """Every visible file under `folder`: what is not a report fails extraction with a reason,
     rather than vanishing here."""
@@ -46,7 +47,7 @@ def ingest_folder(folder: str | Path, store: RawStore) -> list[Entry]:
         store.put(data)
         out.append(store.record(Entry(source, STORED, sha256=sha, bytes=len(data))))
     prefix = source_name(folder).rstrip("/") + "/"
-    for source, e in latest.items():
-        if source.startswith(prefix) and source not in present and e.status != REMOVED:
-            out.append(store.record(Entry(source, REMOVED, sha256=e.sha256)))
+    for source, entry in latest.items():
+        if source.startswith(prefix) and source not in present and entry.status != REMOVED:
+            out.append(store.record(Entry(source, REMOVED, sha256=entry.sha256)))
     return out

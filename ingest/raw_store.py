@@ -14,7 +14,7 @@ import json
 import os
 import tempfile
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 STORED = "stored"                 # bytes in the store, ready to extract
@@ -29,7 +29,7 @@ class Entry:
     status: str                    # stored | needs_attachment | error
     sha256: str | None = None
     bytes: int | None = None
-    fetched_at: str = field(default_factory=lambda: datetime.now(timezone.utc).isoformat(timespec="seconds"))
+    fetched_at: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
     http_status: int | None = None
     content_type: str | None = None
     charset: str | None = None

@@ -7,7 +7,7 @@ FROM (SELECT status FROM reports UNION ALL SELECT 'failed' AS status FROM failur
 GROUP BY status;
 
 CREATE OR REPLACE VIEW quality_checks AS
-SELECT split_part(name, ':', 1) AS kind, name, count(*) AS reports_failing
+SELECT kind, rule, name, count(*) AS reports_failing
 FROM checks WHERE NOT ok
 GROUP BY ALL;
 
@@ -15,5 +15,5 @@ CREATE OR REPLACE VIEW quality_inconsistent AS
 SELECT r.agency, r.report_year, r.province, r.level, count(*) AS identities_broken,
        string_agg(c.name || ': ' || c.detail, '; ' ORDER BY c.name) AS details
 FROM checks c JOIN reports r USING (sha256)
-WHERE NOT c.ok AND split_part(c.name, ':', 1) IN ('row_sum', 'outcomes_sum', 'balance', 'appeal_sum')
+WHERE NOT c.ok AND c.kind = 'identity'
 GROUP BY r.sha256, r.agency, r.report_year, r.province, r.level;

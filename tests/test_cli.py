@@ -32,7 +32,8 @@ def test_jsonl_one_line_per_input_in_order_and_bad_files_do_not_stop_others(tmp_
     start, end = first["spans"]["disclosure.procurement.amount"]
     text = (CORPUS / "dev" / "seed_002.txt").read_text(encoding="utf-8")
     assert text[start:end] == "2,601"
-    assert lines[1]["checks"] == [{"name": "readable", "ok": False, "detail": "empty file"}]
+    assert lines[1]["checks"] == [{"name": "readable", "kind": "unreadable", "rule": "readable", "subject": "",
+                                   "ok": False, "detail": "empty file"}]
 
 
 def test_directories_are_walked_and_exit_zero_when_nothing_failed(tmp_path):

@@ -22,12 +22,11 @@ def test_every_cell_matches_gold(gold_path):
 
 def test_spans_point_at_the_printed_value(gold_path):
     """Every read (not inferred) value can be found again at its span in the decoded text."""
-    from xxgk.extract.decode import decode
-    from xxgk.extract.document import fold
+    from xxgk.extract.formats import read_document
 
     src = source_of(gold_path)
     r = extracted(src)
-    text = fold(decode(src.read_bytes(), src.name).text)
+    text = read_document(src.read_bytes(), src.name).text
     for key, cell in r.cells.items():
         if cell.inferred:
             assert cell.span is None, key

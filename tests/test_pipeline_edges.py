@@ -4,11 +4,13 @@ from __future__ import annotations
 import os
 import shutil
 
+import pytest
+
 from conftest import CORPUS, q
+from xxgk.extract import tables
 from xxgk.flows.run import run_flow
 from xxgk.ingest.crawl import CrawlSettings, Target, crawl, read_targets
 from xxgk.ingest.raw_store import ERROR, STORED, Entry, RawStore
-import pytest
 
 pytestmark = pytest.mark.slow  # Prefect and the whole pipeline
 
@@ -75,3 +77,27 @@ def test_year_hints_must_be_years(tmp_path):
     f = tmp_path / "urls.csv"
     f.write_text("http://a/1.html,某局,202301\nhttp://a/2.html,某局,2023\n", encoding="utf-8")
     assert [t.year for t in read_targets(f)] == [None, 2023]
+
+
+def test_a_bug_met_on_one_report_is_published_as_an_internal_failure(tmp_path, monkeypatch):
+    """Outside strict mode (a nightly run), a bug of ours costs the report it met, and the
+    failures dataset says it was ours, with the traceback, not that the report was bad."""
+    real_read = tables.appeals.read
+
+    def read(rows, template, start, end):
+        if any("卧龙区" in r.text for r in rows):
+            raise ZeroDivisionError("a bug met on this report")
+        return real_read(rows, template, start, end)
+
+    monkeypatch.setattr(tables.appeals, "read", read)
+    monkeypatch.setenv("XXGK_STRICT", "0")
+    inbox = tmp_path / "in"
+    inbox.mkdir()
+    for name in ("seed_002.txt", "seed_003.txt"):
+        shutil.copy(CORPUS / "dev" / name, inbox / name)
+    data = tmp_path / "data"
+    out = run_flow(str(inbox), None, str(data), runner="thread")  # threads: the patch is seen
+    assert out["extract"] == {"extracted": 2, "ok": 1, "failed": 1}
+    ((source, kind, tb),) = q(data, "SELECT source, kind, traceback FROM failures")
+    assert source.endswith("seed_003.txt") and kind == "internal"
+    assert "ZeroDivisionError: a bug met on this report" in tb

@@ -15,8 +15,8 @@ from functools import cache
 
 import pyarrow as pa
 
-from xxgk.extract.report import PARSER_VERSION, Report
 from xxgk import schema
+from xxgk.extract.model import PARSER_VERSION, Report, Status
 
 # what an extraction batch records of a report; the published `reports` adds where it sits
 EXTRACTED = pa.schema([
@@ -39,12 +39,13 @@ CELLS = pa.schema([
     ("span_start", pa.int32()), ("span_end", pa.int32()),
 ])
 CHECKS = pa.schema([
-    ("sha256", pa.string()), ("name", pa.string()), ("ok", pa.bool_()), ("detail", pa.string()),
+    ("sha256", pa.string()), ("name", pa.string()), ("kind", pa.string()), ("rule", pa.string()),
+    ("subject", pa.string()), ("ok", pa.bool_()), ("detail", pa.string()),
 ])
 FAILURES = pa.schema([
-    ("source", pa.string()), ("sha256", pa.string()), ("stage", pa.string()), ("status", pa.string()),
-    ("reason", pa.string()), ("attachment_url", pa.string()), ("http_status", pa.int16()),
-    ("at", pa.string()),
+    ("source", pa.string()), ("sha256", pa.string()), ("stage", pa.string()), ("kind", pa.string()),
+    ("status", pa.string()), ("reason", pa.string()), ("attachment_url", pa.string()),
+    ("http_status", pa.int16()), ("at", pa.string()), ("traceback", pa.string()),
 ])
 SOURCES = pa.schema([
     ("source", pa.string()), ("status", pa.string()), ("sha256", pa.string()),
@@ -84,10 +85,14 @@ DESCRIPTIONS = {
                "sits, null when its name does not determine it; `place_source` is `name` or `override`.",
     "cells": "Long form: one row per document × canonical cell (`key` = `table.row.col`), with the value, "
              "whether it was inferred, and the character span in the decoded source it was read from.",
-    "checks": "Every check of every document: the tables' identities with their numbers in `detail`, "
-              "inferred values, rows not found.",
+    "checks": "Every check of every document: `kind` is identity (the tables' arithmetic, numbers in "
+              "`detail`), inferred (a value deduced, not read), layout (rows or tables not where the "
+              "form puts them), unit (an amount converted), metadata (template, year); `rule` and "
+              "`subject` say what was checked on what, `name` is `rule:subject`.",
     "failures": "Every input that did not become a report: fetch errors, pages that only link an "
-                "attachment, files that could not be read or hold no report; `stage` says where.",
+                "attachment, files that could not be read or hold no report; `stage` says where, "
+                "`kind` is fetch, report (a bad report) or internal (a bug of ours met on this "
+                "input, with its `traceback`: please report it).",
     "disclosure": "Section 二 (第二十条 items), wide: one row per document × row code.",
     "applications": "Section 三 (applications by applicant type × outcome), wide: one row per "
                     "document × row code, one column per applicant column.",
@@ -105,11 +110,14 @@ ALL = {"reports": REPORTS, "cells": CELLS, "checks": CHECKS, "failures": FAILURE
 
 def report_rows(sha256: str, report: Report, extracted_at, agency_hint=None, year_hint=None) -> dict[str, list[dict]]:
     """One extracted document's rows for every dataset it belongs in."""
-    if report.status == "failed":
-        reason = "; ".join(c.detail for c in report.checks if not c.ok) or "failed"
+    if report.status == Status.FAILED:
+        bug = report.internal_error
+        reason = "; ".join(c.detail for c in report.checks if not c.ok and c is not bug) or "failed"
         return {"failures": [{"source": report.source, "sha256": sha256, "stage": "extract",
-                              "status": "failed", "reason": reason, "attachment_url": None,
-                              "http_status": None, "at": extracted_at.isoformat(timespec="seconds")}]}
+                              "kind": "internal" if bug else "report", "status": "failed",
+                              "reason": reason, "attachment_url": None, "http_status": None,
+                              "at": extracted_at.isoformat(timespec="seconds"),
+                              "traceback": bug.detail if bug else None}]}
     t = report.template
     out: dict[str, list[dict]] = {"reports": [{
         "sha256": sha256, "source": report.source, "agency": report.agency,
@@ -143,7 +151,8 @@ def fetch_failure(entry) -> dict:
     reason = entry.error or entry.status
     if entry.status == "needs_attachment":
         reason = f"the page only links the report as an attachment: {entry.attachment_url}"
-    return {"source": entry.source, "sha256": entry.sha256, "stage": "fetch", "status": entry.status,
+    return {"source": entry.source, "sha256": entry.sha256, "stage": "fetch", "kind": "fetch",
+            "status": entry.status,
             "reason": reason, "attachment_url": entry.attachment_url,
             "http_status": entry.http_status, "at": entry.fetched_at}
 
@@ -173,12 +182,12 @@ def with_places(reports: pa.Table, overrides: list[dict], current: dict[str, str
 
     if current:
         shas = reports.column("sha256").to_pylist()
-        sources = [current.get(sha, src) for sha, src in zip(shas, reports.column("source").to_pylist())]
+        sources = [current.get(sha, src) for sha, src in zip(shas, reports.column("source").to_pylist(), strict=True)]
         reports = reports.set_column(reports.schema.get_field_index("source"), "source", pa.array(sources, pa.string()))
 
     places = [place_columns(a, s, overrides, h) for a, s, h in
               zip(reports.column("agency").to_pylist(), reports.column("source").to_pylist(),
-                  reports.column("place_hint").to_pylist())]
+                  reports.column("place_hint").to_pylist(), strict=True)]
     for field in PLACE:
         reports = reports.append_column(field, pa.array([p[field.name] for p in places], field.type))
     return reports

@@ -62,7 +62,7 @@ def _quality(con) -> go.Figure:
     fig = go.Figure()
     fig.add_bar(x=checks["n"], y=checks["kind"], orientation="h", name="未通过的检查（份）")
     fig.update_layout(title="数据质量：未通过的检查类别　|　" + "　".join(
-        f"{s}: {n}" for s, n in zip(status["status"], status["documents"])), xaxis_title="未通过的次数",
+        f"{s}: {n}" for s, n in zip(status["status"], status["documents"], strict=True)), xaxis_title="未通过的次数",
         height=max(300, 28 * len(checks) + 120), margin={"l": 160})
     return fig
 
@@ -90,8 +90,9 @@ def write_report(db: Path, out: Path) -> Path:
     try:
         figures = [_by_year(con), _regions(con), _refusals(con), _quality(con)]
         table = _table(con)
-        n_reports, n_failed = con.execute(
-            "SELECT (SELECT count(*) FROM reports), (SELECT count(*) FROM failures)").fetchone()
+        row = con.execute("SELECT (SELECT count(*) FROM reports), (SELECT count(*) FROM failures)").fetchone()
+        assert row is not None  # an aggregate without GROUP BY returns one row
+        n_reports, n_failed = row
     finally:
         con.close()
     parts = [f.to_html(full_html=False, include_plotlyjs=(i == 0), default_width="100%")

@@ -69,11 +69,11 @@ def make_snapshot(release: Path, out_root: Path) -> Path:
     (tmp / "DATA_DICTIONARY.md").write_text(data_dictionary(), encoding="utf-8")
     files = {p.name: _sha256(p) for p in sorted(tmp.iterdir())}
     digest = hashlib.sha256(json.dumps(files, sort_keys=True).encode()).hexdigest()[:12]
-    manifest = {"snapshot": f"xxgk-{PARSER_VERSION}-{digest}", "parser_version": PARSER_VERSION,
-                "rows": counts, "files": files}
+    snapshot_id = f"xxgk-{PARSER_VERSION}-{digest}"
+    manifest = {"snapshot": snapshot_id, "parser_version": PARSER_VERSION, "rows": counts, "files": files}
     (tmp / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2, sort_keys=True),
                                        encoding="utf-8")
-    final = out_root / manifest["snapshot"]
+    final = out_root / snapshot_id
     if final.exists():
         shutil.rmtree(tmp)  # the same content is already there
     else:

@@ -22,8 +22,9 @@ import json
 import os
 import shutil
 import uuid
+from collections.abc import Iterable
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pyarrow as pa
@@ -51,25 +52,23 @@ def lock(root: Path):
         yield
         return
     root.mkdir(parents=True, exist_ok=True)
-    f = open(root / ".xxgk.lock", "a+")
-    try:
-        fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
+    with open(root / ".xxgk.lock", "a+") as f:
+        try:
+            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            f.seek(0)
+            holder = f.read().strip() or "another process"
+            raise RunInProgress(f"another xxgk run is using {root} ({holder}); try again when it ends") from None
         f.seek(0)
-        holder = f.read().strip() or "another process"
-        f.close()
-        raise RunInProgress(f"another xxgk run is using {root} ({holder}); try again when it ends") from None
-    f.seek(0)
-    f.truncate()
-    f.write(f"pid {os.getpid()} since {datetime.now(timezone.utc).isoformat(timespec='seconds')}")
-    f.flush()
-    _HELD.add(root)
-    try:
-        yield
-    finally:
-        _HELD.discard(root)
-        fcntl.flock(f, fcntl.LOCK_UN)
-        f.close()
+        f.truncate()
+        f.write(f"pid {os.getpid()} since {datetime.now(UTC).isoformat(timespec='seconds')}")
+        f.flush()
+        _HELD.add(root)
+        try:
+            yield
+        finally:
+            _HELD.discard(root)
+            fcntl.flock(f, fcntl.LOCK_UN)
 
 
 def work_dir(root: Path, version: str = PARSER_VERSION) -> Path:
@@ -100,7 +99,7 @@ def write_batch(root: Path, rows: dict[str, list[dict]]) -> Path:
     """Write one batch's rows as parquet files under a directory that appears atomically."""
     w = work_dir(root)
     w.mkdir(parents=True, exist_ok=True)
-    bid = f"{datetime.now(timezone.utc):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"
+    bid = f"{datetime.now(UTC):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"
     tmp = w / f".tmp-batch-{bid}"
     tmp.mkdir()
     for name, items in rows.items():
@@ -136,7 +135,7 @@ def publish(root: Path, fetch_failures: list[dict], overrides: list[dict] | None
     unchanged = _unchanged(root, inputs)
     if unchanged is not None:
         return unchanged  # a night with nothing new: the release stands as it is
-    rid = f"{datetime.now(timezone.utc):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"
+    rid = f"{datetime.now(UTC):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"
     tmp = releases / f".tmp-{rid}"
     tmp.mkdir()
     owners = _owners(parts, set(current) if current is not None else None)
@@ -144,12 +143,14 @@ def publish(root: Path, fetch_failures: list[dict], overrides: list[dict] | None
     for name, schema in ALL.items():
         with pq.ParquetWriter(tmp / f"{name}.parquet", schema, compression="zstd") as out:
             n = 0
+            pieces: Iterable[pa.Table | None]
             if name == "dictionary":
                 pieces = [to_table(name, dictionary_rows())]
             elif name == "sources":
                 pieces = [to_table(name, source_rows(sources or []))]
             else:
-                pieces = (_owned(b / f"{name}.parquet", BATCH[name], owned) for b, owned in zip(parts, owners))
+                pieces = (_owned(b / f"{name}.parquet", BATCH[name], owned)
+                          for b, owned in zip(parts, owners, strict=True))
             if name == "reports":
                 pieces = (with_places(t, overrides or [], current) for t in pieces if t is not None)
             for t in pieces:
@@ -162,7 +163,7 @@ def publish(root: Path, fetch_failures: list[dict], overrides: list[dict] | None
         counts[name] = n
     manifest = {
         "release": rid, "parser_version": PARSER_VERSION, "inputs": inputs,
-        "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "rows": counts,
         "files": {f.name: _sha256(f) for f in sorted(tmp.glob("*.parquet"))},
     }

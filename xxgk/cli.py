@@ -18,9 +18,10 @@ from pathlib import Path
 import click
 from rich.console import Console
 
+from xxgk.console import jsonl_summary, pipeline_summary, print_frame, report_summary
 from xxgk.extract.report import extract_file
 from xxgk.ingest.folder import report_files, source_name
-from xxgk.console import jsonl_summary, pipeline_summary, print_frame, report_summary
+
 
 def _inputs(paths: tuple[str, ...]) -> list[Path]:
     """Files as given, and the report files under any directory, sorted, in argument order."""

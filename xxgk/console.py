@@ -6,8 +6,8 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from xxgk.extract.report import Report
 from xxgk import schema
+from xxgk.extract.report import Report
 
 EXAMPLE_QUERY = """SELECT agency, report_year,
        max(value) FILTER (key = 'applications.new_received.total')   AS new_requests,
@@ -79,7 +79,9 @@ def pipeline_summary(console: Console, db: Path, result: dict):
 
     con = duckdb.connect(str(db), read_only=True)
     try:
-        docs = con.execute("SELECT count(*) FROM reports").fetchone()[0]
+        row = con.execute("SELECT count(*) FROM reports").fetchone()
+        assert row is not None  # an aggregate without GROUP BY returns one row
+        docs = row[0]
         fails = con.execute("SELECT source, stage, reason FROM failures ORDER BY source").fetchall()
         by_status = dict(con.execute("SELECT status, count(*) FROM reports GROUP BY status").fetchall())
         ex = result.get("extract", {})

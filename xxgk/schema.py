@@ -76,3 +76,44 @@ def unit(template: str, key: str) -> str:
 
 def template_for_year(year: int) -> str:
     return "2019" if year < 2021 else "2021"
+
+
+@dataclass(frozen=True)
+class Identity:
+    """A relation every standard report satisfies: sum(left) == sum(right)."""
+    rule: str       # row_sum | outcomes_sum | balance | appeal_sum
+    subject: str    # the row or column it holds for
+    left: tuple[str, ...]
+    right: tuple[str, ...]
+
+    @property
+    def name(self) -> str:
+        return f"{self.rule}:{self.subject}"
+
+
+IDENTITY_RULES = {
+    "row_sum": "an application row: the applicant columns add up to 总计",
+    "outcomes_sum": "an applicant column: the outcomes add up to （七）总计",
+    "balance": "new + carried over = processed + carried forward",
+    "appeal_sum": "a review or litigation row: the results add up to 总计",
+}
+
+
+@cache
+def identities(template: str) -> tuple[Identity, ...]:
+    """The tables' arithmetic (the same as `shared/tools/identities.py`)."""
+    app = "applications"
+    rows_ = rows(template, app)
+    outcomes = rows_[2: rows_.index("total_processed")]
+    people = APPLICANT_COLS[:-1]
+    out = [Identity("row_sum", r, tuple(f"{app}.{r}.{c}" for c in people), (f"{app}.{r}.total",))
+           for r in rows_]
+    for c in APPLICANT_COLS:
+        out.append(Identity("outcomes_sum", c, tuple(f"{app}.{r}.{c}" for r in outcomes),
+                            (f"{app}.total_processed.{c}",)))
+        out.append(Identity("balance", c, (f"{app}.new_received.{c}", f"{app}.carried_over.{c}"),
+                            (f"{app}.total_processed.{c}", f"{app}.carried_forward.{c}")))
+    for r in APPEAL_ROWS:
+        out.append(Identity("appeal_sum", r, tuple(f"appeals.{r}.{c}" for c in APPEAL_COLS[:-1]),
+                            (f"appeals.{r}.total",)))
+    return tuple(out)

@@ -1,1 +1,2 @@
-"""One reader per source layout, each turning a decoded source into `document.Row`s."""
+"""Row readers shared by the formats: lines of text (`text`) and HTML markup (`html`) into
+`document.Row`s with exact source spans."""

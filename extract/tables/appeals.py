@@ -10,10 +10,12 @@ are header debris (`14 Ш. 木 妇`), not values.
 from __future__ import annotations
 
 from xxgk.extract.document import Row
-from xxgk.extract.tables.base import CellValue, Check, Group, TableRead, groups, trim_grid
+from xxgk.extract.model import CellValue, Check, CheckKind
+from xxgk.extract.tables.base import Group, TableRead, groups, trim_grid
 from xxgk import schema
 
 TABLE = "appeals"
+SECTION = 4
 PART = len(schema.APPEAL_COLS)
 KEYS = [f"{TABLE}.{r}.{c}" for r in schema.APPEAL_ROWS for c in schema.APPEAL_COLS]
 
@@ -35,7 +37,7 @@ def _values(rows: list[Row], g: Group) -> list:
     return trim_grid(list(g.values), len(KEYS) if len(g.values) >= len(KEYS) else PART)
 
 
-def read(rows: list[Row], start: int, end: int) -> TableRead:
+def read(rows: list[Row], template: str, start: int, end: int) -> TableRead:
     out = TableRead(TABLE)
     candidates = [(g, _values(rows, g)) for g in groups(rows, start, end, keep_grid_blanks=True)
                   if not g.trailing_text and len(g.values) >= 2]
@@ -54,7 +56,7 @@ def read(rows: list[Row], start: int, end: int) -> TableRead:
     if chosen is None:
         out.cells.update({k: CellValue(None) for k in KEYS})
         counts = ", ".join(str(len(v)) for _, v in candidates) or "none"
-        out.checks.append(Check(f"rows:{TABLE}", False,
+        out.checks.append(Check(CheckKind.LAYOUT, "rows", f"{TABLE}", False,
                                 f"no value rows adding up to 15 values (rows of {counts})"))
         return out
     parts = [_part(g.label) for g, _ in chosen]

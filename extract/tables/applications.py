@@ -17,10 +17,12 @@ from functools import cache
 
 from xxgk.extract.document import Row
 from xxgk.extract.labels import LabelMatcher
-from xxgk.extract.tables.base import CellValue, Check, Group, TableRead, groups
+from xxgk.extract.model import CellValue, Check, CheckKind
+from xxgk.extract.tables.base import Group, TableRead, groups
 from xxgk import schema
 
 TABLE = "applications"
+SECTION = 3
 WIDTH = len(schema.APPLICANT_COLS)
 OTHER_PARTS = ("other_no_correction", "other_unpaid_fee", "other_other")
 
@@ -170,7 +172,7 @@ def _put_rows(out: TableRead, template: str, variant: tuple[str, ...], by_row: d
                 out.put(f"{TABLE}.{row}.{col}", v)
             col = schema.APPLICANT_COLS[i]
             out.cells[f"{TABLE}.{row}.{col}"] = CellValue(joined, None, inferred=True)
-            out.checks.append(Check(f"inferred:{TABLE}.{row}.{col}", False,
+            out.checks.append(Check(CheckKind.INFERRED, "inferred", f"{TABLE}.{row}.{col}", False,
                                     f"row shows {WIDTH + 1} values; {g.values[i].value} and "
                                     f"{g.values[i + 1].value} read as one number, {joined}, the only "
                                     "join under which the row adds up"))
@@ -186,7 +188,7 @@ def _put_rows(out: TableRead, template: str, variant: tuple[str, ...], by_row: d
         if row in schema.rows(template, TABLE):
             out.short.append((row, g.values))  # the identities may place its values
         else:
-            out.checks.append(Check(f"short_row:{TABLE}.{row}", False,
+            out.checks.append(Check(CheckKind.LAYOUT, "short_row", f"{TABLE}.{row}", False,
                                     f"row shows {len(g.values)} of {WIDTH} values; left null"))
 
 
@@ -197,17 +199,17 @@ def _account(out: TableRead, variant, placed: list[Placed], gs: list[Group], key
     for p in placed:
         key = key_of[id(p.group)]
         if key is not None and key != p.row:
-            out.checks.append(Check(f"label:{TABLE}.{p.row}", False,
+            out.checks.append(Check(CheckKind.LAYOUT, "label", f"{TABLE}.{p.row}", False,
                                     f"row printed as {p.group.label!r} was placed as {p.row}"))
     found = {p.row for p in placed}
     missing = [r for r in variant if r not in found]
     if missing:
-        out.checks.append(Check(f"rows:{TABLE}", False, f"{len(variant) - len(missing)}/{len(variant)} "
+        out.checks.append(Check(CheckKind.LAYOUT, "rows", f"{TABLE}", False, f"{len(variant) - len(missing)}/{len(variant)} "
                                 "rows found; missing: " + ", ".join(missing)))
     taken = {id(p.group) for p in placed}
     stray = [g for g in gs if id(g) not in taken]
     if stray:
-        out.checks.append(Check(f"stray:{TABLE}", False, "values not placed in any row: "
+        out.checks.append(Check(CheckKind.LAYOUT, "stray", f"{TABLE}", False, "values not placed in any row: "
                                 + "; ".join(_show(g) for g in stray)))
 
 
@@ -230,8 +232,8 @@ def _split_other(out: TableRead):
                 out.cells[key] = CellValue(None)
     detail = "（六）其他处理 printed as one row: " + " ".join(str(c.value) for c in row)
     if zero:
-        out.checks.append(Check("inferred:other_split", False,
+        out.checks.append(Check(CheckKind.INFERRED, "inferred", "other_split", False,
                                 detail + "; all zero, so each of its three parts is 0 (inferred)"))
     else:
-        out.checks.append(Check("other_split", False,
+        out.checks.append(Check(CheckKind.LAYOUT, "other_split", "", False,
                                 detail + "; its three parts cannot be told apart and are left null"))

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from xxgk.extract.document import Cell, Row
+from xxgk.extract.model import CellValue, Check
 from xxgk.extract.numbers import parse_values
 
 
@@ -34,23 +35,6 @@ class Group:
     @property
     def blank_only(self) -> bool:
         return all(v is None or v.value is None for v in self.values)
-
-
-@dataclass(frozen=True)
-class Check:
-    name: str
-    ok: bool
-    detail: str
-
-    def as_dict(self) -> dict:
-        return {"name": self.name, "ok": self.ok, "detail": self.detail}
-
-
-@dataclass
-class CellValue:
-    value: int | float | None
-    span: tuple[int, int] | None = None
-    inferred: bool = False
 
 
 @dataclass

@@ -22,10 +22,12 @@ import regex
 from xxgk.extract.document import Row
 from xxgk.extract.labels import LabelMatcher, clean
 from xxgk.extract.numbers import scale_to_wan
-from xxgk.extract.tables.base import CellValue, Check, Group, Read, TableRead, groups, trim_grid
+from xxgk.extract.model import CellValue, Check, CheckKind
+from xxgk.extract.tables.base import Group, Read, TableRead, groups, trim_grid
 from xxgk import schema
 
 TABLE = "disclosure"
+SECTION = 2
 _UNIT_ONLY = regex.compile(r"[(（]?\s*(?:单位\s*[:：]?\s*)?(?:万元|亿元|元|件|个|项)\s*[)）]?")
 # 单位：万元 · （单位：件、元） · 金额单位为元 · 本年收费金额/元 · （人民币元） · 1.795（万元）
 _UNIT = regex.compile(
@@ -64,7 +66,7 @@ def read(rows: list[Row], template: str, start: int, end: int) -> TableRead:
         keys = [f"{TABLE}.{row}.{c}" for c in cols]
         if row not in candidates:
             out.cells.update({k: CellValue(None) for k in keys})
-            out.checks.append(Check(f"row:{TABLE}.{row}", False,
+            out.checks.append(Check(CheckKind.LAYOUT, "row", f"{TABLE}.{row}", False,
                                     f"no row {schema.row_label(template, TABLE, row)} found"))
             continue
         g = _choose(out, row, candidates[row], len(cols))
@@ -73,12 +75,12 @@ def read(rows: list[Row], template: str, start: int, end: int) -> TableRead:
         if len(values) == len(cols) - 1 >= 2 and rows[g.row].grid:
             values.insert(len(cols) - 2, None)
             gaps.append(keys[len(cols) - 2])
-            out.checks.append(Check(f"row:{TABLE}.{row}", False,
+            out.checks.append(Check(CheckKind.LAYOUT, "row", f"{TABLE}.{row}", False,
                                     f"{g.label} shows {len(cols) - 1} values ({shown}) for "
                                     f"{len(cols)} columns; read as first and last columns"))
         elif len(values) != len(cols):
             out.cells.update({k: CellValue(None) for k in keys})
-            out.checks.append(Check(f"row:{TABLE}.{row}", False,
+            out.checks.append(Check(CheckKind.LAYOUT, "row", f"{TABLE}.{row}", False,
                                     f"{g.label} shows {len(values)} values ({shown}) "
                                     f"for {len(cols)} columns; left null"))
             continue
@@ -89,7 +91,7 @@ def read(rows: list[Row], template: str, start: int, end: int) -> TableRead:
     if gaps and len(loose) == len(gaps):
         for key, v in zip(gaps, loose):
             out.cells[key] = CellValue(v.value, None, inferred=True)
-            out.checks.append(Check(f"inferred:{key}", False,
+            out.checks.append(Check(CheckKind.INFERRED, "inferred", f"{key}", False,
                                     f"{key} = {v.value}: the loose value in the section, "
                                     "placed into the one gap left for it, in row order"))
     out.found = bool(candidates)
@@ -103,7 +105,7 @@ def _choose(out: TableRead, row: str, found: list[tuple[float, Group]], width: i
     best = max(found, key=lambda sg: (sg[0], len(sg[1].values) == width, -len(clean(sg[1].label))))[1]
     others = [g for _, g in found if g is not best and _numbers(g) != _numbers(best)]
     if others:
-        out.checks.append(Check(f"conflict:{TABLE}.{row}", False,
+        out.checks.append(Check(CheckKind.LAYOUT, "conflict", f"{TABLE}.{row}", False,
                                 f"read {best.label!r} {_numbers(best)}; also found "
                                 + "; ".join(f"{g.label!r} {_numbers(g)}" for g in others)))
     return best
@@ -118,9 +120,9 @@ def _to_wan(out: TableRead, key: str, v: Read, header: str, section_units: set[s
     if stated is None and len(section_units) == 1:
         stated = next(iter(section_units))
     if stated is None and len(section_units) > 1:
-        out.checks.append(Check(f"unit:{key}", False, "the section states amounts in "
+        out.checks.append(Check(CheckKind.UNIT, "unit", f"{key}", False, "the section states amounts in "
                                 + " and ".join(sorted(section_units)) + "; which applies here is unclear"))
     if stated in ("元", "亿元"):
         cell = out.cells[key]
         cell.value = scale_to_wan(v.value, stated)
-        out.checks.append(Check(f"unit:{key}", True, f"{v.value} {stated} converted to {cell.value} 万元"))
+        out.checks.append(Check(CheckKind.UNIT, "unit", f"{key}", True, f"{v.value} {stated} converted to {cell.value} 万元"))

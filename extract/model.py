@@ -1,0 +1,93 @@
+"""What extraction returns: a report, its cells, its checks and its status.
+
+Everything downstream (the datasets, the views, the command line) reads these types and
+nothing else of the extractor. Statuses and check kinds are enums (`StrEnum`, so they print,
+compare and serialise as their plain strings), and a check's kind is a field of its own: no
+consumer has to parse a name.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+PARSER_VERSION = "0.3.0"
+
+
+class Status(StrEnum):
+    OK = "ok"            # every table read, every check passed
+    WARNING = "warning"  # read, but a check failed, a value was inferred, or something was out of place
+    FAILED = "failed"    # no usable tables; the checks say why
+
+
+class CheckKind(StrEnum):
+    IDENTITY = "identity"      # the report's own arithmetic: rows, outcomes, balance, appeals
+    INFERRED = "inferred"      # a value deduced from the identities, not read
+    LAYOUT = "layout"          # rows or values not where the form puts them, tables not found
+    UNIT = "unit"              # an amount stated in another unit and converted
+    METADATA = "metadata"      # template and report year
+    UNREADABLE = "unreadable"  # why a report failed: not a report, cut off, undecodable
+    INTERNAL = "internal"      # a bug of ours met on this input: the detail holds the traceback
+
+
+@dataclass(frozen=True, slots=True)
+class Check:
+    kind: CheckKind
+    rule: str      # what was checked, e.g. `row_sum`, `short_row`, `report_year`
+    subject: str   # what it was checked on, e.g. `applications.granted`; "" for the report
+    ok: bool
+    detail: str    # for people: the numbers, or what was done
+
+    @property
+    def name(self) -> str:
+        """`rule:subject`, the contract's check name (`balance:total`)."""
+        return f"{self.rule}:{self.subject}" if self.subject else self.rule
+
+    def as_dict(self) -> dict:
+        return {"name": self.name, "kind": str(self.kind), "rule": self.rule, "subject": self.subject,
+                "ok": self.ok, "detail": self.detail}
+
+
+@dataclass(slots=True)
+class CellValue:
+    value: int | float | None
+    span: tuple[int, int] | None = None   # character offsets in the decoded source
+    inferred: bool = False
+
+
+@dataclass
+class Report:
+    source: str
+    status: Status = Status.FAILED
+    template: str | None = None
+    report_year: int | None = None
+    agency: str | None = None
+    published: str | None = None
+    place_hint: str | None = None
+    encoding: str | None = None
+    kind: str | None = None        # the format reader that read it: text, html, pdf, ...
+    sections: list[int] = field(default_factory=list)
+    cells: dict[str, CellValue] = field(default_factory=dict)
+    checks: list[Check] = field(default_factory=list)
+
+    @property
+    def internal_error(self) -> Check | None:
+        return next((c for c in self.checks if c.kind is CheckKind.INTERNAL), None)
+
+    def as_json(self) -> dict:
+        """The contract's `xxgk extract --jsonl` record."""
+        return {
+            "source": self.source,
+            "template": self.template,
+            "report_year": self.report_year,
+            "agency": self.agency,
+            "status": str(self.status),
+            "checks": [c.as_dict() for c in self.checks],
+            "cells": {k: c.value for k, c in self.cells.items()},
+            "spans": {k: list(c.span) for k, c in self.cells.items() if c.span},
+            "inferred": sorted(k for k, c in self.cells.items() if c.inferred),
+            "published": self.published,
+            "place_hint": self.place_hint,
+            "encoding": self.encoding,
+            "sections": self.sections,
+            "parser_version": PARSER_VERSION,
+        }
