@@ -30,16 +30,30 @@ def _close(a: float, b: float) -> bool:
     return abs(a - b) <= 1e-6
 
 
+def _known(cells: dict[str, CellValue], keys) -> list[int | float] | None:
+    """The values of these cells, or None when one of them is null or absent."""
+    out = []
+    for k in keys:
+        cell = cells.get(k)
+        if cell is None or cell.value is None:
+            return None
+        out.append(cell.value)
+    return out
+
+
+def _agrees(expected: int | float | None, printed) -> bool:
+    """A printed value agrees with a deduced one when either is unknown or they are equal."""
+    return expected is None or printed is None or printed.value is None or _close(expected, printed.value)
+
+
 def evaluate(cells: dict[str, CellValue], template: str) -> list[Check]:
     """One check per identity whose cells are all known, with its numbers in `detail`."""
     out = []
     for ident in identities(template):
         left, right = ident.left, ident.right
-        vals = [cells.get(k) for k in left + right]
-        if any(v is None or v.value is None for v in vals):
+        lv, rv = _known(cells, left), _known(cells, right)
+        if lv is None or rv is None:
             continue
-        lv = [cells[k].value for k in left]
-        rv = [cells[k].value for k in right]
         ok = _close(sum(lv), sum(rv))
         detail = f"{' + '.join(map(_fmt, lv))} {'=' if ok else '≠'} {' + '.join(map(_fmt, rv))}"
         inferred = [k for k in left + right if cells[k].inferred]
@@ -61,14 +75,17 @@ def solve(cells: dict[str, CellValue], template: str) -> list[Check]:
             if len(unknown) != 1 or any(k not in cells for k, _ in terms):
                 continue
             key, sign = unknown[0]
-            rest = sum(s * cells[k].value for k, s in terms if k != key)
-            value = -rest * sign
+            others = [k for k, _ in terms if k != key]
+            known = dict(zip(others, _known(cells, others) or [], strict=True))
+            rest = sum(s * known[k] for k, s in terms if k != key)
+            value: int | float = -rest * sign
             if isinstance(value, float) and value.is_integer():
                 value = int(value)
             if value < 0:
                 continue  # a count cannot be negative: the identity is broken, not informative
             cells[key] = CellValue(value, None, inferred=True)
-            notes.append(Check(CheckKind.INFERRED, "inferred", f"{key}", False, f"{key} = {value}, forced by {ident.name}"))
+            notes.append(Check(CheckKind.INFERRED, "inferred", key, False,
+                               f"{key} = {value}, forced by {ident.name}"))
             changed = True
     return notes
 
@@ -94,9 +111,8 @@ def place_short_rows(cells: dict[str, CellValue], template: str,
         if len(printed) < len(cols):
             for gaps in _gap_patterns(len(cols), len(printed)):
                 slots = [i for i in range(len(cols)) if i not in gaps]
-                placed = dict(zip(slots, printed))
-                if all(expected[i] is None or placed[i] is None or placed[i].value is None
-                       or _close(expected[i], placed[i].value) for i in slots):
+                placed = dict(zip(slots, printed, strict=True))
+                if all(_agrees(expected[i], placed[i]) for i in slots):
                     fits.append(placed)
         values = []
         for placed in fits:
@@ -111,7 +127,7 @@ def place_short_rows(cells: dict[str, CellValue], template: str,
                                f"row shows {len(printed)} of {len(cols)} values ({shown}); "
                                "placed where the identities agree, the gap left to them"))
         elif fits and len(set(values)) == 1 and None not in values[0]:
-            for k, v in zip(keys, values[0]):
+            for k, v in zip(keys, values[0], strict=True):
                 cells[k] = CellValue(v, None, inferred=True)
             notes.append(Check(CheckKind.INFERRED, "inferred", f"{APP}.{row}", False,
                                f"row shows {len(printed)} of {len(cols)} values ({shown}); every "

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 # Full-width digits, signs and spaces folded to ASCII one-for-one, so offsets stay valid.
 _FOLD = {ord(a): b for a, b in zip("０１２３４５６７８９＋－．，：　\u00a0\u2002\u2003\u200b\ufeff",
-                                    "0123456789+-.,:       ")}
+                                    "0123456789+-.,:      ", strict=True)}
 
 
 def fold(text: str) -> str:

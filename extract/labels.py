@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 import math
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 
 import jieba
 import regex
@@ -37,7 +37,7 @@ def _bigrams(text: str) -> set[str]:
     return {text[i: i + 2] for i in range(len(text) - 1)} or ({text} if text else set())
 
 
-@lru_cache(maxsize=None)
+@cache
 def _words(text: str) -> frozenset[str]:
     return frozenset(w for w in jieba.lcut(text) if len(w) >= 2)
 

@@ -25,7 +25,9 @@ _TITLE_HEAD = regex.compile(r"(?P<pre>[^\n]{0,60}?)\s*(?P<year>20\d{2})\s*年\s*
 _PERIOD = regex.compile(r"统计(?:期限|周期|时限|时间)[^。\n]{0,12}?(?P<year>20\d{2})\s*年\s*1\s*月\s*1\s*日")
 _YEAR = regex.compile(r"(?<!\d)(20[12]\d)\s*年(?!\s*\d{1,2}\s*月\s*\d{1,2}\s*日)")
 _SOURCE = regex.compile(r"(?:信息来源|发布机构|来源单位|发文机关)\s*[:：]\s*\n?\s*(?P<name>[^\s\n|]{2,30})")
-_ORGAN = regex.compile(r"(?P<name>[\p{Han}]{2,20}?(?:人民政府办公室|人民政府办公厅|人民政府|管理委员会|管委会|委员会|办公室|管理区|局|厅|办)(?![理法事公]))")
+_ORGAN = regex.compile(r"(?P<name>[\p{Han}]{2,20}?"
+                       r"(?:人民政府办公室|人民政府办公厅|人民政府|管理委员会|管委会|委员会|办公室|管理区|局|厅|办)"
+                       r"(?![理法事公]))")
 _DATE = regex.compile(r"(?P<y>20\d{2})\s*[-年./]\s*(?P<m>\d{1,2})\s*[-月./]\s*(?P<d>\d{1,2})\s*日?")
 _PUBLISHED = regex.compile(r"(?:发布时间|发布日期|成文日期|印发日期)\s*[:：]?\s*\n?\s*" + _DATE.pattern)
 _NAME = regex.compile(r"[\p{Han}（）()·]+")
@@ -116,7 +118,8 @@ def published(text: str) -> str | None:
     return f"{y:04d}-{mo:02d}-{d:02d}"
 
 
-_GENERIC_ORGAN = regex.compile(r"(人民政府办公室|人民政府办公厅|人民政府|管理委员会|管委会|管理区|办事处|委员会|办公室|局|办)$")
+_GENERIC_ORGAN = regex.compile(r"(人民政府办公室|人民政府办公厅|人民政府|管理委员会|管委会|管理区"
+                               r"|办事处|委员会|办公室|局|办)$")
 _PLACE_BEFORE = r"(?P<place>\p{Han}{1,8}?(?:省|自治区|市|自治州|地区|盟|县|区|旗))"
 
 

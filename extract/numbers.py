@@ -70,7 +70,7 @@ def parse_values(text: str) -> tuple[Value, ...] | None:
         return None
     # A dash between two numbers is a range or a date, not a sign: `2021-2030` is text.
     if len(out) > 1 and any(text[a.end:b.start].strip() == "" and b.value is not None and
-                            text[b.start] in "-—–−" for a, b in zip(out, out[1:])):
+                            text[b.start] in "-—–−" for a, b in zip(out, out[1:], strict=False)):
         return None
     return tuple(out)
 

@@ -105,7 +105,8 @@ def _identify(report: Report, doc: Document, sections) -> str | None:
     if meta.report_year is None:
         report.checks.append(Check(CheckKind.METADATA, "report_year", "", False, "report year not found"))
     elif meta.year_evidence == "most mentioned year":
-        report.checks.append(Check(CheckKind.METADATA, "report_year", "", False, f"no title or 统计期限 states the year; "
+        report.checks.append(Check(CheckKind.METADATA, "report_year", "", False,
+                                   f"no title or 统计期限 states the year; "
                                    f"{meta.report_year} is the year the text mentions most"))
     elif meta.report_year < 2019:
         return f"report year {meta.report_year} predates the 2019 form (only reports for 2019 on are standard)"

@@ -48,7 +48,7 @@ def _heading_text(row: Row) -> str | None:
 
 
 def find_sections(rows: list[Row]) -> dict[int, Section]:
-    candidates: dict[int, list[tuple[int, int]]] = {n: [] for n in TITLES}
+    candidates: dict[int, list[tuple[float, int]]] = {n: [] for n in TITLES}
     for i, row in enumerate(rows):
         text = _heading_text(row)
         if text is None:
@@ -57,6 +57,7 @@ def find_sections(rows: list[Row]) -> dict[int, Section]:
         for n, pattern in TITLES.items():
             if pattern.search(squashed):
                 m = _NUMBERED.match(text)
+                score: float
                 if m and m.group("num") in (NUMERALS[n - 1], str(n)):
                     score = 3      # numbered as the official form numbers it
                 elif m:

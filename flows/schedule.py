@@ -24,6 +24,20 @@ def nightly(cron: str = NIGHTLY_CRON, folder: str | None = "data/raw/samples", u
     )
 
 
+def set_working_directory(directory: str = "") -> dict[str, str]:
+    """prefect.yaml's pull step: a deployed run works in XXGK_HOME.
+
+    Prefect fills `{{ $XXGK_HOME }}` in at `prefect deploy` or else, at run time, from the
+    worker's environment. Set in neither, it is empty and Prefect's own step would leave the run in
+    the worker's temporary folder, deleted after the run with the release written into it."""
+    from prefect.deployments.steps import set_working_directory as prefect_set_working_directory
+
+    if not directory.strip():
+        raise ValueError("XXGK_HOME is not set: deploy with `XXGK_HOME=/path prefect deploy` or start "
+                         "the worker with `XXGK_HOME=/path prefect worker start`")
+    return prefect_set_working_directory(directory)
+
+
 def serve(**kwargs):
     from prefect import serve as prefect_serve
 

@@ -114,7 +114,7 @@ def disclosure_table(gold: dict) -> Table:
         for row in rows:
             cols = schema.cols(t, "disclosure", row)
             cells = [C(schema.row_label(t, "disclosure", row))]
-            for (_, span), col in zip(headers, cols):
+            for (_, span), col in zip(headers, cols, strict=True):
                 cells.append(_val(gold, f"disclosure.{row}.{col}", span))
             out.append(cells)
     return out

@@ -4,8 +4,8 @@ from __future__ import annotations
 import pytest
 
 from conftest import CORPUS, extracted, gold, source_of
-from xxgk.extract.numbers import parse_values
 from xxgk import schema
+from xxgk.extract.numbers import parse_values
 
 
 def test_every_cell_matches_gold(gold_path):

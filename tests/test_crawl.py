@@ -1,6 +1,7 @@
 """Crawling real report pages from a local HTTP server on 127.0.0.1, through the real flows."""
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -35,10 +36,8 @@ class Site(BaseHTTPRequestHandler):
         self.send_header("Content-Type", ctype)
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
-        try:
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):  # the client gave up (timeout test)
             self.wfile.write(body)
-        except (BrokenPipeError, ConnectionResetError):
-            pass  # the client gave up (the timeout test)
 
     def do_GET(self):
         Site.hits[self.path] = Site.hits.get(self.path, 0) + 1

@@ -80,7 +80,7 @@ def test_a_crash_mid_publish_keeps_the_previous_release(inbox, tmp_path, monkeyp
         raise KeyboardInterrupt("killed")  # as if the process died with the release written
 
     monkeypatch.setattr(work, "build_database", crash)
-    with pytest.raises(BaseException):
+    with pytest.raises(KeyboardInterrupt):
         run_flow(str(inbox), None, str(data), runner="thread")
     assert (data / "processed" / "current").resolve() == before
     assert q(data, "SELECT count(*) FROM reports") == [(4,)]  # the previous release, whole
@@ -108,7 +108,7 @@ def test_a_crash_mid_batch_leaves_no_half_batch(inbox, tmp_path, monkeypatch):
         return real_write(table, where, **kw)
 
     monkeypatch.setattr(work.pq, "write_table", dying_write)
-    with pytest.raises(BaseException):
+    with pytest.raises(KeyboardInterrupt):
         run_flow(str(inbox), None, str(data), runner="thread")
     monkeypatch.undo()
     # one document per batch here: the batch that died left only a .tmp-batch directory, which

@@ -25,7 +25,7 @@ SEED = CORPUS / "dev" / "seed_003.txt"
 ])
 def test_each_file_goes_to_the_reader_of_its_format(path, kind):
     data = path.read_bytes()
-    assert formats.reader_for(data, path.name).KIND == kind
+    assert kind == formats.reader_for(data, path.name).KIND
     assert formats.read_document(data, path.name).kind == kind
 
 

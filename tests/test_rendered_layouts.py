@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from xxgk.extract.report import extract_bytes
 from render_layouts import LAYOUTS, render
 from xxgk import schema
+from xxgk.extract.report import extract_bytes
 
 CORPUS = Path(__file__).parent / "fixtures" / "corpus"
 GOLD_FILES = sorted([*(CORPUS / "dev").glob("*.gold.json"), *(CORPUS / "real").glob("*.gold.json")])

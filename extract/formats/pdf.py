@@ -5,8 +5,8 @@ import io
 import logging
 
 from xxgk.extract.decode import Unreadable
-from xxgk.extract.formats.text import from_text
 from xxgk.extract.document import Document
+from xxgk.extract.formats.text import from_text
 
 KIND = "pdf"
 

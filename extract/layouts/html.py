@@ -7,8 +7,9 @@ exact and `&nbsp;` and friends can be folded to spaces without moving offsets.
 `<tr>` becomes a grid row whose cells are the `<td>`/`<th>` texts, `colspan` expanded with
 blank cells so value columns stay aligned. Outside tables every block element (`p`, `div`,
 `br`, headings, `li`) ends a prose line. A table with a table inside one of its cells lays
-out the page: its own cells are read as prose, its nested tables as tables. `rowspan` is not expanded: the spanning cells are
-row labels (三、本年度办理结果), never values, and readers look at the cells after the label.
+out the page: its own cells are read as prose, its nested tables as tables. `rowspan` is not
+expanded: the spanning cells are row labels (三、本年度办理结果), never values, and readers
+look at the cells after the label.
 """
 from __future__ import annotations
 

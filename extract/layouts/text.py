@@ -69,7 +69,8 @@ def _split(text: str, start: int, end: int, sep: str) -> list[Cell]:
 def plain_row(text: str, start: int, end: int) -> Row:
     """A line with no tabs or pipes: numbers are whitespace-separated tokens, the rest is label."""
     cells: list[Cell] = []
-    label_start = label_end = None
+    label_start: int | None = None
+    label_end = start
     for m in _WS_TOKEN.finditer(text, start, end):
         a, b = m.span()
         token = m.group()

@@ -9,10 +9,10 @@ are header debris (`14 Ш. 木 妇`), not values.
 """
 from __future__ import annotations
 
+from xxgk import schema
 from xxgk.extract.document import Row
 from xxgk.extract.model import CellValue, Check, CheckKind
 from xxgk.extract.tables.base import Group, TableRead, groups, trim_grid
-from xxgk import schema
 
 TABLE = "appeals"
 SECTION = 4
@@ -60,12 +60,13 @@ def read(rows: list[Row], template: str, start: int, end: int) -> TableRead:
                                 f"no value rows adding up to 15 values (rows of {counts})"))
         return out
     parts = [_part(g.label) for g, _ in chosen]
-    if len(chosen) == 3 and all(len(v) == PART for _, v in chosen) and sorted(filter(None, parts)) == sorted(schema.APPEAL_ROWS):
-        by_part = {p: v for p, (_, v) in zip(parts, chosen)}
+    three_parts = sorted(filter(None, parts)) == sorted(schema.APPEAL_ROWS)
+    if len(chosen) == 3 and all(len(v) == PART for _, v in chosen) and three_parts:
+        by_part = {p: v for p, (_, v) in zip(parts, chosen, strict=True)}
         values = [v for r in schema.APPEAL_ROWS for v in by_part[r]]
     else:
         values = [v for _, vs in chosen for v in vs]
-    for key, v in zip(KEYS, values):
+    for key, v in zip(KEYS, values, strict=False):
         out.put(key, v)
     out.found = True
     return out

@@ -15,11 +15,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cache
 
+from xxgk import schema
 from xxgk.extract.document import Row
 from xxgk.extract.labels import LabelMatcher
 from xxgk.extract.model import CellValue, Check, CheckKind
-from xxgk.extract.tables.base import Group, TableRead, groups
-from xxgk import schema
+from xxgk.extract.tables.base import Group, Read, TableRead, groups
 
 TABLE = "applications"
 SECTION = 3
@@ -77,16 +77,16 @@ def align(gs: list[Group], keys: list[str | None], rows: tuple[str, ...]) -> tup
     """Cheapest monotone assignment of groups to rows (an edit distance)."""
     n, k = len(gs), len(rows)
     if n == k and all(len(g.values) == WIDTH and not g.blank_only and key in (None, row)
-                      for g, key, row in zip(gs, keys, rows)):
+                      for g, key, row in zip(gs, keys, rows, strict=True)):
         # the common case: one full row per official row, in order
-        return sum(_UNLABELED for key in keys if key is None), [Placed(r, g) for r, g in zip(rows, gs)]
+        return sum(_UNLABELED for key in keys if key is None), [Placed(r, g) for r, g in zip(rows, gs, strict=True)]
     inf = float("inf")
     cost = [[inf] * (k + 1) for _ in range(n + 1)]
     back: list[list[tuple[int, int] | None]] = [[None] * (k + 1) for _ in range(n + 1)]
     cost[0][0] = 0.0
 
     skip = []
-    for g, key in zip(gs, keys):
+    for g, key in zip(gs, keys, strict=True):
         full = len(g.values) >= WIDTH - 2 and not g.blank_only
         skip.append((_SKIP_FULL_GROUP + (2.0 if key else 0.0)) if full else _SKIP_STRAY)
     # the cost of taking group i as row j, less the label term added below
@@ -116,7 +116,9 @@ def align(gs: list[Group], keys: list[str | None], rows: tuple[str, ...]) -> tup
     placed: list[Placed] = []
     i, j = n, k
     while (i, j) != (0, 0):
-        pi, pj = back[i][j]
+        step = back[i][j]
+        assert step is not None  # every reachable cell has a way back to (0, 0)
+        pi, pj = step
         if pi == i - 1 and pj == j - 1:
             placed.append(Placed(rows[j - 1], gs[i - 1]))
         i, j = pi, pj
@@ -147,18 +149,20 @@ def read(rows: list[Row], template: str, start: int, end: int) -> TableRead:
     return out
 
 
-def _rejoin(values: list) -> tuple[int, int | float] | None:
+def _rejoin(values: list[Read | None]) -> tuple[int, str, int] | None:
     """A row one value too long, where a number wrapped in a narrow column (`311 9` for 3119)
     came out as two: the one place where joining two neighbours makes the applicant columns
-    add up to 总计. Returns (position, joined value), or None when no single join does."""
-    if len(values) != WIDTH + 1 or any(v is None or not isinstance(v.value, int) or v.value < 0 for v in values):
+    add up to 总计. Returns (position, the two parts as printed, joined value), or None when no
+    single join does."""
+    ints = [v.value for v in values if v is not None and isinstance(v.value, int) and v.value >= 0]
+    if len(values) != WIDTH + 1 or len(ints) != len(values):
         return None
     fits = []
     for i in range(WIDTH):
-        joined = int(f"{values[i].value}{values[i + 1].value}")
-        row = [v.value for v in values[:i]] + [joined] + [v.value for v in values[i + 2:]]
+        joined = int(f"{ints[i]}{ints[i + 1]}")
+        row = ints[:i] + [joined] + ints[i + 2:]
         if sum(row[:-1]) == row[-1]:
-            fits.append((i, joined))
+            fits.append((i, f"{ints[i]} and {ints[i + 1]}", joined))
     return fits[0] if len(fits) == 1 else None
 
 
@@ -166,19 +170,18 @@ def _put_rows(out: TableRead, template: str, variant: tuple[str, ...], by_row: d
     for row in variant:
         g = by_row.get(row)
         fix = _rejoin(g.values) if g is not None else None
-        if fix is not None:
-            i, joined = fix
-            for col, v in zip(schema.APPLICANT_COLS, g.values[:i] + [None] + g.values[i + 2:]):
+        if g is not None and fix is not None:
+            i, parts, joined = fix
+            for col, v in zip(schema.APPLICANT_COLS, g.values[:i] + [None] + g.values[i + 2:], strict=False):
                 out.put(f"{TABLE}.{row}.{col}", v)
             col = schema.APPLICANT_COLS[i]
             out.cells[f"{TABLE}.{row}.{col}"] = CellValue(joined, None, inferred=True)
             out.checks.append(Check(CheckKind.INFERRED, "inferred", f"{TABLE}.{row}.{col}", False,
-                                    f"row shows {WIDTH + 1} values; {g.values[i].value} and "
-                                    f"{g.values[i + 1].value} read as one number, {joined}, the only "
-                                    "join under which the row adds up"))
+                                    f"row shows {WIDTH + 1} values; {parts} read as one number, "
+                                    f"{joined}, the only join under which the row adds up"))
             continue
         if g is not None and len(g.values) == WIDTH:
-            for col, v in zip(schema.APPLICANT_COLS, g.values):
+            for col, v in zip(schema.APPLICANT_COLS, g.values, strict=True):
                 out.put(f"{TABLE}.{row}.{col}", v)
             continue
         for col in schema.APPLICANT_COLS:
@@ -195,7 +198,7 @@ def _put_rows(out: TableRead, template: str, variant: tuple[str, ...], by_row: d
 def _account(out: TableRead, variant, placed: list[Placed], gs: list[Group], keys: list[str | None]):
     """Checks for whatever did not line up: rows placed against their label, rows missing,
     values no row claimed (a cell lost from some row, perhaps)."""
-    key_of = {id(g): k for g, k in zip(gs, keys)}
+    key_of = {id(g): k for g, k in zip(gs, keys, strict=True)}
     for p in placed:
         key = key_of[id(p.group)]
         if key is not None and key != p.row:
@@ -204,8 +207,9 @@ def _account(out: TableRead, variant, placed: list[Placed], gs: list[Group], key
     found = {p.row for p in placed}
     missing = [r for r in variant if r not in found]
     if missing:
-        out.checks.append(Check(CheckKind.LAYOUT, "rows", f"{TABLE}", False, f"{len(variant) - len(missing)}/{len(variant)} "
-                                "rows found; missing: " + ", ".join(missing)))
+        out.checks.append(Check(CheckKind.LAYOUT, "rows", TABLE, False,
+                                f"{len(variant) - len(missing)}/{len(variant)} rows found; missing: "
+                                + ", ".join(missing)))
     taken = {id(p.group) for p in placed}
     stray = [g for g in gs if id(g) not in taken]
     if stray:
@@ -224,7 +228,7 @@ def _split_other(out: TableRead):
     row = [out.cells.pop(f"{TABLE}.other.{c}") for c in schema.APPLICANT_COLS]
     zero = all(c.value == 0 for c in row)
     for part in OTHER_PARTS:
-        for col, c in zip(schema.APPLICANT_COLS, row):
+        for col in schema.APPLICANT_COLS:
             key = f"{TABLE}.{part}.{col}"
             if zero:
                 out.cells[key] = CellValue(0, None, inferred=True)

@@ -133,11 +133,11 @@ def groups(rows: list[Row], start: int = 0, end: int | None = None,
                 and not prev.trailing_text and not rows[prev.row].grid):
             # a line of values alone, right under a row: one value per line continues that row;
             # a word processor's text export writes an empty line for each empty cell between
-            blanks = [None] * row.gap if expected and len(values) == 1 else []
-            if expected and len(prev.values) + len(blanks) + len(values) > expected:
-                blanks = []
-            if expected is None or len(prev.values) + len(blanks) + len(values) <= expected:
-                prev.values.extend(blanks + values)
+            empty: list[Read | None] = [None] * row.gap if expected and len(values) == 1 else []
+            if expected and len(prev.values) + len(empty) + len(values) > expected:
+                empty = []
+            if expected is None or len(prev.values) + len(empty) + len(values) <= expected:
+                prev.values.extend(empty + values)
                 prev.row = i
                 continue
         out.append(Group(values, own if own else " ".join(loose), bool(own),

@@ -19,12 +19,12 @@ from functools import cache
 
 import regex
 
+from xxgk import schema
 from xxgk.extract.document import Row
 from xxgk.extract.labels import LabelMatcher, clean
-from xxgk.extract.numbers import scale_to_wan
 from xxgk.extract.model import CellValue, Check, CheckKind
+from xxgk.extract.numbers import scale_to_wan
 from xxgk.extract.tables.base import Group, Read, TableRead, groups, trim_grid
-from xxgk import schema
 
 TABLE = "disclosure"
 SECTION = 2
@@ -55,8 +55,9 @@ def read(rows: list[Row], template: str, start: int, end: int) -> TableRead:
             continue  # a sentence (`办理行政许可 12 件，…`), not a table row
         hit = m.match(g.label)
         if hit.key is None:
-            if not g.own_label and not g.trailing_text and len(g.values) == 1:
-                loose.append(g.values[0])
+            first = g.values[0] if len(g.values) == 1 else None
+            if not g.own_label and not g.trailing_text and first is not None:
+                loose.append(first)
             continue
         candidates.setdefault(hit.key, []).append((hit.score, g))
     section_units = set(_units(" ".join(rows[i].text for i in range(start, min(end, len(rows))))))
@@ -84,12 +85,12 @@ def read(rows: list[Row], template: str, start: int, end: int) -> TableRead:
                                     f"{g.label} shows {len(values)} values ({shown}) "
                                     f"for {len(cols)} columns; left null"))
             continue
-        for key, v in zip(keys, values):
+        for key, v in zip(keys, values, strict=True):
             out.put(key, v)
             if v is not None and v.value is not None and schema.unit(template, key) == "wan_yuan":
                 _to_wan(out, key, v, g.loose + " " + g.label, section_units)
     if gaps and len(loose) == len(gaps):
-        for key, v in zip(gaps, loose):
+        for key, v in zip(gaps, loose, strict=True):
             out.cells[key] = CellValue(v.value, None, inferred=True)
             out.checks.append(Check(CheckKind.INFERRED, "inferred", f"{key}", False,
                                     f"{key} = {v.value}: the loose value in the section, "
@@ -122,7 +123,8 @@ def _to_wan(out: TableRead, key: str, v: Read, header: str, section_units: set[s
     if stated is None and len(section_units) > 1:
         out.checks.append(Check(CheckKind.UNIT, "unit", f"{key}", False, "the section states amounts in "
                                 + " and ".join(sorted(section_units)) + "; which applies here is unclear"))
-    if stated in ("元", "亿元"):
+    if stated in ("元", "亿元") and v.value is not None:
         cell = out.cells[key]
         cell.value = scale_to_wan(v.value, stated)
-        out.checks.append(Check(CheckKind.UNIT, "unit", f"{key}", True, f"{v.value} {stated} converted to {cell.value} 万元"))
+        out.checks.append(Check(CheckKind.UNIT, "unit", key, True,
+                                f"{v.value} {stated} converted to {cell.value} 万元"))
