@@ -29,6 +29,13 @@ class CheckKind(StrEnum):
     INTERNAL = "internal"      # a bug of ours met on this input: the detail holds the traceback
 
 
+class TableStatus(StrEnum):
+    READ = "read"              # found in its section, every row where the form puts it
+    INCOMPLETE = "incomplete"  # found, but rows missing, misplaced or printed short (see checks)
+    CUT = "cut"                # the text stops inside it: left null
+    MISSING = "missing"        # its section or the table itself not found: null
+
+
 @dataclass(frozen=True, slots=True)
 class Check:
     kind: CheckKind
@@ -68,6 +75,7 @@ class Report:
     sections: list[int] = field(default_factory=list)
     cells: dict[str, CellValue] = field(default_factory=dict)
     checks: list[Check] = field(default_factory=list)
+    tables: dict[str, TableStatus] = field(default_factory=dict)  # table code → how it was read
 
     @property
     def internal_error(self) -> Check | None:
@@ -89,5 +97,6 @@ class Report:
             "place_hint": self.place_hint,
             "encoding": self.encoding,
             "sections": self.sections,
+            "tables": {k: str(v) for k, v in self.tables.items()},
             "parser_version": PARSER_VERSION,
         }

@@ -18,8 +18,8 @@ from xxgk.extract import formats, tables
 from xxgk.extract.decode import Unreadable
 from xxgk.extract.document import Document
 from xxgk.extract.metadata import read_metadata
-from xxgk.extract.model import PARSER_VERSION, CellValue, Check, CheckKind, Report, Status
-from xxgk.extract.sections import find_sections
+from xxgk.extract.model import PARSER_VERSION, CellValue, Check, CheckKind, Report, Status, TableStatus
+from xxgk.extract.sections import NUMERALS, Section, find_sections
 from xxgk.extract.tables.base import TableRead
 
 __all__ = ["PARSER_VERSION", "Report", "extract_bytes", "extract_file", "extract_text"]
@@ -78,10 +78,6 @@ def extract_document(doc: Document, source: str) -> Report:
     if not any(t.found for t in read):
         return _failed(source, "no standard tables found", report)
     _assemble(report, read)
-    missing = [s for s in (2, 3, 4) if s not in sections]
-    if missing:
-        report.checks.append(Check(CheckKind.LAYOUT, "sections", "", True, "headings not found for sections "
-                                   + ", ".join(map(str, missing)) + "; tables located by their labels"))
     report.status = Status.OK if all(c.ok for c in report.checks) else Status.WARNING
     return report
 
@@ -116,15 +112,44 @@ def _identify(report: Report, doc: Document, sections) -> str | None:
     return None
 
 
-def _read_tables(doc: Document, template: str, sections) -> list[TableRead]:
-    """Each table reader on its section, or on the whole document when the heading is missing."""
-    rows = doc.rows
+def _read_tables(doc: Document, template: str, sections: dict[int, Section]) -> list[TableRead]:
+    """Each table reader on its own section only: a table whose section heading is missing is
+    not looked for elsewhere, so it can never take a neighbouring table's numbers."""
+    out = []
+    for reader in tables.READERS:
+        s = sections.get(reader.SECTION)
+        if s is None:
+            t = TableRead(reader.TABLE)
+            t.checks.append(Check(CheckKind.LAYOUT, "section", reader.TABLE, False,
+                                  f"no heading of section {NUMERALS[reader.SECTION - 1]}: its table "
+                                  "is read only inside its own section, so it is left null"))
+        else:
+            t = reader.read(doc.rows, template, s.start, s.end)
+            if _cut_off(doc, t, s, sections):
+                t = _nulled(t, sections)
+        out.append(t)
+    return out
 
-    def span(n: int) -> tuple[int, int]:
-        s = sections.get(n)
-        return (s.start, s.end) if s else (0, len(rows))
 
-    return [reader.read(rows, template, *span(reader.SECTION)) for reader in tables.READERS]
+def _cut_off(doc: Document, t: TableRead, s: Section, sections: dict[int, Section]) -> bool:
+    """The text stops inside this table: its section is the last one found, sections 五 and
+    六 never come, and the table is incomplete or the text ends on its last number's last
+    character (which may itself be cut: `14584.9972` → `14`)."""
+    if any(n > s.number for n in sections):
+        return False
+    if not t.found or t.short or any(not c.ok and c.kind is CheckKind.LAYOUT for c in t.checks):
+        return True
+    last = max((c.span[1] for c in t.cells.values() if c.span), default=0)
+    return last == len(doc.text)
+
+
+def _nulled(t: TableRead, sections: dict[int, Section]) -> TableRead:
+    last = NUMERALS[max(sections) - 1]
+    out = TableRead(t.table, {k: CellValue(None) for k in t.cells}, found=True, cut=True)
+    out.checks.append(Check(CheckKind.LAYOUT, "cut", t.table, False,
+                            f"the text ends in section {last}, inside or right after this table, and no "
+                            "later section follows: cut off, so the table is left null"))
+    return out
 
 
 def _assemble(report: Report, read: list[TableRead]):
@@ -140,9 +165,22 @@ def _assemble(report: Report, read: list[TableRead]):
     assert template is not None
     report.cells = {k: cells.get(k, CellValue(None)) for k in schema.keys(template)}
     short = [row for t in read for row in t.short]
-    report.checks.extend(identity_checks.place_short_rows(report.cells, template, short))
+    placed = identity_checks.place_short_rows(report.cells, template, short)
+    report.checks.extend(placed)
     report.checks.extend(identity_checks.solve(report.cells, template))
     report.checks.extend(identity_checks.evaluate(report.cells, template))
+    report.tables = {t.table: _table_status(t, placed if t.table == "applications" else []) for t in read}
+
+
+def _table_status(t: TableRead, more: list[Check]) -> TableStatus:
+    if t.cut:
+        return TableStatus.CUT
+    if not t.found:
+        return TableStatus.MISSING
+    # values left over (`stray`) say nothing against the rows that were placed
+    if any(not c.ok and c.kind is CheckKind.LAYOUT and c.rule != "stray" for c in t.checks + more):
+        return TableStatus.INCOMPLETE
+    return TableStatus.READ
 
 
 def _failed(source: str, reason: str, report: Report | None = None) -> Report:

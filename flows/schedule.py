@@ -15,7 +15,8 @@ def nightly(cron: str = NIGHTLY_CRON, folder: str | None = "data/raw/samples", u
     from prefect.types.entrypoint import EntrypointType
 
     # By module path, not file path: a file path puts flows/ first on the runner's sys.path,
-    # and an installed xxgk has no checkout to point at.
+    # and an installed xxgk has no checkout to point at. The name is prefect.yaml's too: either
+    # route, the README's `prefect deployment run xxgk-run/xxgk-nightly` triggers it.
     return run_flow.to_deployment(
         name="xxgk-nightly", schedule=Cron(cron, timezone=TIMEZONE),
         entrypoint_type=EntrypointType.MODULE_PATH,

@@ -1,7 +1,8 @@
 -- The figures analysts ask for, per report.
 -- requests received (new + carried over), processed, granted rate (予以公开 / （七）总计),
 -- partly granted, refusals by reason group, carried forward, reviews and lawsuits with their
--- correction rates (结果纠正 / decided, decided = 维持 + 纠正 + 其他).
+-- correction rates (结果纠正 / decided, decided = 维持 + 纠正 + 其他). Figures come only from
+-- tables read whole (`applications_table`/`appeals_table` = 'read'); others leave them null.
 -- e.g. SELECT agency, report_year, received, granted_rate FROM report_headline ORDER BY received DESC;
 CREATE OR REPLACE VIEW report_headline AS
 WITH app AS (
@@ -16,7 +17,9 @@ WITH app AS (
            sum(total) FILTER (row LIKE 'rejected\_%' ESCAPE '\')       AS refused_not_processed,    -- 不予处理
            sum(total) FILTER (row = 'other' OR row LIKE 'other\_%' ESCAPE '\') AS other_outcome,   -- 其他处理
            max(total) FILTER (row = 'carried_forward')                 AS carried_forward
-    FROM applications GROUP BY sha256
+    FROM applications JOIN reports USING (sha256)
+    WHERE applications_table = 'read'  -- never figures from a table cut off or misread
+    GROUP BY sha256
 ), app_peals AS (
     SELECT sha256,
            max(total) FILTER (row = 'review')                                   AS reviews,
@@ -25,10 +28,12 @@ WITH app AS (
            sum(total) FILTER (row LIKE 'litigation\_%' ESCAPE '\')              AS lawsuits,
            sum(corrected) FILTER (row LIKE 'litigation\_%' ESCAPE '\')          AS lawsuits_corrected,
            sum(upheld + corrected + other) FILTER (row LIKE 'litigation\_%' ESCAPE '\') AS lawsuits_decided
-    FROM appeals GROUP BY sha256
+    FROM appeals JOIN reports USING (sha256)
+    WHERE appeals_table = 'read'
+    GROUP BY sha256
 )
 SELECT r.sha256, r.agency, r.agency_normalized, r.agency_key, r.report_year, r.province, r.city, r.county,
-       r.division_code, r.level, r.status, r.template,
+       r.division_code, r.level, r.status, r.template, r.applications_table, r.appeals_table,
        a.new_received, a.carried_over, a.new_received + a.carried_over AS received,
        a.processed, a.granted, a.granted / nullif(a.processed, 0) AS granted_rate,
        a.partly_granted, a.refused_not_disclosable, a.refused_unavailable, a.refused_not_processed,

@@ -1,10 +1,12 @@
 -- The headline figures summed per region, level and year, with how many reports stand behind
--- each figure and how many of them passed every check.
+-- each figure, how many of them passed every check, and how many were left out of the sums
+-- (`reports_left_out`: their applications or appeals table was cut off, missing or misread).
 -- e.g. SELECT * FROM region_year WHERE province = '江苏省' ORDER BY report_year;
 CREATE OR REPLACE VIEW region_year AS
 SELECT province, city, county, level, report_year,
        count(*)                                   AS reports,
        count(*) FILTER (status = 'ok')            AS reports_all_checks_passed,
+       count(*) FILTER (applications_table <> 'read' OR appeals_table <> 'read') AS reports_left_out,
        sum(new_received) AS new_received, sum(carried_over) AS carried_over, sum(received) AS received,
        sum(processed) AS processed, sum(granted) AS granted,
        sum(granted) / nullif(sum(processed), 0)   AS granted_rate,
@@ -21,6 +23,7 @@ GROUP BY province, city, county, level, report_year;
 -- The same per province and year (all levels together).
 CREATE OR REPLACE VIEW province_year AS
 SELECT province, report_year, count(*) AS reports, count(*) FILTER (status = 'ok') AS reports_all_checks_passed,
+       count(*) FILTER (applications_table <> 'read' OR appeals_table <> 'read') AS reports_left_out,
        sum(received) AS received, sum(processed) AS processed, sum(granted) AS granted,
        sum(granted) / nullif(sum(processed), 0) AS granted_rate,
        sum(reviews) AS reviews, sum(lawsuits) AS lawsuits

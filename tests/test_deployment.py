@@ -19,13 +19,14 @@ import time
 from contextlib import contextmanager, suppress
 from pathlib import Path
 from types import SimpleNamespace
+from urllib.request import urlopen
 from uuid import UUID
 
 import pytest
 
 from conftest import CORPUS, q
 
-pytestmark = pytest.mark.slow  # a Prefect server start and two pipeline runs
+pytestmark = pytest.mark.slow  # a Prefect server start and three pipeline runs: about 70 s
 
 ROOT = Path(__file__).resolve().parents[1]  # where prefect.yaml lives: `prefect deploy` runs here
 BIN = Path(sys.executable).parent  # the venv's prefect and xxgk
@@ -63,12 +64,12 @@ def group_alive(pgid: int) -> list[str]:
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
             text = stat.read_text()
+            cmdline = (stat.parent / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
         except OSError:  # gone meanwhile
             continue
         # pid (comm) state ppid pgrp ...: comm may hold spaces and parentheses
         state, _ppid, pgrp = text[text.rindex(")") + 2:].split()[:3]
         if int(pgrp) == pgid and state != "Z":
-            cmdline = (stat.parent / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
             alive.append(f"{stat.parent.name} {cmdline.strip()}")
     return alive
 
@@ -150,7 +151,9 @@ def read_deployment(api_url: str):
 def trigger(env: dict) -> UUID:
     """`prefect deployment run` as the README says, with the deployment's own parameters."""
     out = cli(BIN / "prefect", "deployment", "run", DEPLOYMENT, env=env)
-    return UUID(re.search(r"UUID: ([0-9a-f-]{36})", out).group(1))
+    found = re.search(r"UUID: ([0-9a-f-]{36})", out)
+    assert found, f"no flow run id in:\n{out}"
+    return UUID(found.group(1))
 
 
 def final_state(api_url: str, run_id: UUID, *logs: Path, timeout: float = 300):
@@ -195,8 +198,6 @@ def server(tmp_path_factory) -> SimpleNamespace:
         def healthy():
             assert proc.poll() is None, f"the server exited {proc.returncode}\n{tail(log)}"
             try:
-                from urllib.request import urlopen
-
                 with urlopen(f"{api_url}/health", timeout=2) as r:
                     return r.status == 200
             except OSError:

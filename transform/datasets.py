@@ -24,6 +24,7 @@ EXTRACTED = pa.schema([
     ("report_year", pa.int16()), ("template", pa.string()), ("status", pa.string()),
     ("published", pa.string()), ("encoding", pa.string()), ("kind", pa.string()),
     ("cells_read", pa.int16()), ("cells_inferred", pa.int16()), ("checks_failed", pa.int16()),
+    ("disclosure_table", pa.string()), ("applications_table", pa.string()), ("appeals_table", pa.string()),
     ("agency_hint", pa.string()), ("year_hint", pa.int16()), ("place_hint", pa.string()),
     ("parser_version", pa.string()), ("extracted_at", pa.timestamp("s", tz="UTC")),
 ])
@@ -82,7 +83,11 @@ DESCRIPTIONS = {
     "reports": "One row per extracted document (status ok or warning): who, which year, which form, "
                "how much was read. `agency_hint`/`year_hint` come from a crawl list, when it had them. "
                "`province`/`city`/`county`/`division_code` (GB/T 2260) and `level` say where the agency "
-               "sits, null when its name does not determine it; `place_source` is `name` or `override`.",
+               "sits, null when its name does not determine it; `place_source` is `name` or `override`. "
+               "`disclosure_table`, `applications_table`, `appeals_table` say how each table was read: "
+               "`read` (every row where the form puts it), `incomplete` (rows missing, misplaced or "
+               "short: see `checks`), `cut` (the text stops inside it: null), `missing` (null); the "
+               "headline views use only tables that were `read`.",
     "cells": "Long form: one row per document × canonical cell (`key` = `table.row.col`), with the value, "
              "whether it was inferred, and the character span in the decoded source it was read from.",
     "checks": "Every check of every document: `kind` is identity (the tables' arithmetic, numbers in "
@@ -126,6 +131,7 @@ def report_rows(sha256: str, report: Report, extracted_at, agency_hint=None, yea
         "cells_read": sum(c.value is not None and not c.inferred for c in report.cells.values()),
         "cells_inferred": sum(c.inferred for c in report.cells.values()),
         "checks_failed": sum(not c.ok for c in report.checks),
+        **{f"{table}_table": str(report.tables[table]) for table in schema.TABLES},
         "agency_hint": agency_hint, "year_hint": year_hint, "place_hint": report.place_hint,
         "parser_version": PARSER_VERSION, "extracted_at": extracted_at,
     }]}

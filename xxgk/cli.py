@@ -18,6 +18,7 @@ from pathlib import Path
 import click
 from rich.console import Console
 
+from xxgk import config
 from xxgk.console import jsonl_summary, pipeline_summary, print_frame, report_summary
 from xxgk.extract.report import extract_file
 from xxgk.ingest.folder import report_files, source_name
@@ -31,6 +32,12 @@ def _inputs(paths: tuple[str, ...]) -> list[Path]:
     return out
 
 
+def data_option(f):
+    """--data: the data folder (raw/ and processed/), from $XXGK_DATA or $XXGK_HOME/data."""
+    return click.option("--data", default=lambda: str(config.data_dir()), show_default="$XXGK_DATA or ./data",
+                        help="Data folder (raw/ and processed/).")(f)
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 def main():
     """xxgk: government information disclosure annual reports → analysis-ready tables."""
@@ -39,7 +46,8 @@ def main():
 @main.command()
 @click.argument("paths", nargs=-1, required=True)
 @click.option("--jsonl", is_flag=True, help="One JSON object per input file (the data contract).")
-def extract(paths, jsonl):
+@click.option("--strict", is_flag=True, help="Raise on a bug of ours instead of failing that report (for debugging).")
+def extract(paths, jsonl, strict):
     """Extract the three standard tables from report files (txt, md, html, pdf).
 
     Directories are walked. Every input gets a result, `failed` with a reason when it cannot
@@ -48,7 +56,7 @@ def extract(paths, jsonl):
     console = Console(highlight=False)
     failed = 0
     for path in _inputs(paths):
-        report = extract_file(path, source=source_name(path))
+        report = extract_file(path, source=source_name(path), strict=strict or None)  # None: $XXGK_STRICT
         failed += report.status == "failed"
         if jsonl:
             sys.stdout.write(json.dumps(report.as_json(), ensure_ascii=False) + "\n")
@@ -68,7 +76,7 @@ def summary(jsonl_file):
 @main.command()
 @click.option("--folder", type=click.Path(exists=True, file_okay=False), help="Ingest report files from here.")
 @click.option("--urls", type=click.Path(exists=True, dir_okay=False), help="Crawl the URLs listed here.")
-@click.option("--data", default="data", show_default=True, help="Data folder (raw/ and processed/).")
+@data_option
 @click.option("--runner", type=click.Choice(["process", "thread", "dask"]), default=None,
               help="Task runner for extraction (default: $XXGK_TASK_RUNNER or process).")
 def run(folder, urls, data, runner):
@@ -88,7 +96,7 @@ def run(folder, urls, data, runner):
 
 
 @main.command()
-@click.option("--data", default="data", show_default=True, help="Data folder (raw/ and processed/).")
+@data_option
 @click.option("--out", default="snapshots", show_default=True, help="Where snapshots are written.")
 def snapshot(data, out):
     """Write a versioned, reproducible snapshot of the current release for researchers:
@@ -132,7 +140,7 @@ def _database(data: str):
 
 @main.command()
 @click.argument("sql")
-@click.option("--data", default="data", show_default=True, help="Data folder (raw/ and processed/).")
+@data_option
 @click.option("--csv", "fmt", flag_value="csv", help="Print CSV.")
 @click.option("--json", "fmt", flag_value="json", help="Print JSON records.")
 def query(sql, data, fmt):
@@ -156,6 +164,7 @@ def query(sql, data, fmt):
 
 STATS_SQL = """SELECT report_year AS year, count(*) AS reports,
        count(*) FILTER (status = 'ok') AS all_checks_passed,
+       count(*) FILTER (applications_table <> 'read' OR appeals_table <> 'read') AS left_out,
        sum(received) AS received, sum(processed) AS processed, sum(granted) AS granted,
        round(sum(granted) / nullif(sum(processed), 0), 4) AS granted_rate,
        sum(refused_not_disclosable) AS not_disclosable, sum(refused_unavailable) AS unavailable,
@@ -167,7 +176,7 @@ FROM agency_year WHERE {where} GROUP BY report_year ORDER BY report_year"""
 @main.command()
 @click.option("--year", type=int, help="Only this report year.")
 @click.option("--region", help="Only agencies in this province, city or county (e.g. 江苏省, 淮安市).")
-@click.option("--data", default="data", show_default=True)
+@data_option
 @click.option("--csv", "fmt", flag_value="csv", help="Print CSV.")
 @click.option("--json", "fmt", flag_value="json", help="Print JSON records.")
 def stats(year, region, data, fmt):
@@ -192,7 +201,7 @@ def stats(year, region, data, fmt):
 
 
 @main.command()
-@click.option("--data", default="data", show_default=True)
+@data_option
 @click.option("--out", default="data/processed/report.html", show_default=True, help="Where to write the page.")
 def report(data, out):
     """Write one self-contained HTML page with charts: requests and outcomes by year, refusal

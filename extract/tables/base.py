@@ -46,6 +46,7 @@ class TableRead:
     found: bool = False
     # rows printed with fewer values than columns, left for the identities to place
     short: list[tuple[str, list]] = field(default_factory=list)
+    cut: bool = False  # the text stops inside this table: its cells were read, then dropped
 
     def put(self, key: str, read: Read | None):
         if read is None:
