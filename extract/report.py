@@ -17,6 +17,7 @@ from xxgk.extract import checks as identity_checks
 from xxgk.extract import formats, tables
 from xxgk.extract.decode import Unreadable
 from xxgk.extract.document import Document
+from xxgk.extract.limits import Limits, TimeLimit, time_limit
 from xxgk.extract.metadata import read_metadata
 from xxgk.extract.model import PARSER_VERSION, CellValue, Check, CheckKind, Report, Status, TableStatus
 from xxgk.extract.sections import NUMERALS, Section, find_sections
@@ -26,6 +27,7 @@ __all__ = ["PARSER_VERSION", "Report", "extract_bytes", "extract_file", "extract
 
 log = logging.getLogger(__name__)
 MAX_BYTES = 50 * 1024 * 1024
+DEFAULT_LIMITS = Limits()
 
 
 def strict_default() -> bool:
@@ -33,7 +35,8 @@ def strict_default() -> bool:
     return os.environ.get("XXGK_STRICT", "") not in ("", "0")
 
 
-def extract_file(path: str | Path, source: str | None = None, strict: bool | None = None) -> Report:
+def extract_file(path: str | Path, source: str | None = None, strict: bool | None = None,
+                 limits: Limits = DEFAULT_LIMITS) -> Report:
     source = str(path) if source is None else source
     try:
         p = Path(path)
@@ -42,17 +45,23 @@ def extract_file(path: str | Path, source: str | None = None, strict: bool | Non
         data = p.read_bytes()
     except OSError as e:
         return _failed(source, f"cannot read file: {e.strerror or e}")
-    return extract_bytes(data, source, strict)
+    return extract_bytes(data, source, strict, limits)
 
 
-def extract_bytes(data: bytes, source: str = "<bytes>", strict: bool | None = None) -> Report:
+def extract_bytes(data: bytes, source: str = "<bytes>", strict: bool | None = None,
+                  limits: Limits = DEFAULT_LIMITS) -> Report:
     """Never raises for a bad report (`failed`, with the reason). A bug of ours raises in strict
     mode; otherwise it fails this one report with an `internal` check holding the traceback,
     so a batch goes on and the pipeline can tell bugs from bad reports."""
     try:
-        return extract_document(formats.read_document(data, source), source)
+        with time_limit(limits.seconds):
+            return extract_document(formats.read_document(data, source), source)
     except Unreadable as e:
         return _failed(source, str(e))
+    except TimeLimit as e:
+        return _failed(source, f"extraction {e} (the limit for one document)")
+    except MemoryError:
+        return _failed(source, f"extraction needed more than the memory limit ({limits.memory_mb} MB)")
     except Exception as e:
         if strict_default() if strict is None else strict:
             raise

@@ -8,6 +8,7 @@ runner comes from XXGK_TASK_RUNNER: `process` (default: one process per core), `
 from __future__ import annotations
 
 import math
+import multiprocessing
 import os
 import socket
 from collections import Counter
@@ -17,6 +18,7 @@ from pathlib import Path
 from prefect import flow, task
 from prefect.task_runners import ProcessPoolTaskRunner, ThreadPoolTaskRunner
 
+from xxgk.extract.limits import Limits, cap_memory
 from xxgk.extract.report import extract_file
 from xxgk.flows import settings
 from xxgk.ingest.raw_store import RawStore
@@ -64,6 +66,13 @@ def _run_is_gone(owner: tuple[str, int]) -> bool:
     return False
 
 
+def document_limits() -> Limits:
+    """Time and memory for one document: XXGK_EXTRACT_SECONDS, XXGK_EXTRACT_MEMORY_MB."""
+    default = Limits()
+    return Limits(seconds=float(os.environ.get("XXGK_EXTRACT_SECONDS") or default.seconds),
+                  memory_mb=int(os.environ.get("XXGK_EXTRACT_MEMORY_MB") or default.memory_mb))
+
+
 @task(name="extract-batch")
 def extract_batch(data: str, docs: list[dict], owner: tuple[str, int]) -> dict:
     raw, processed = settings.data_paths(data)
@@ -71,10 +80,13 @@ def extract_batch(data: str, docs: list[dict], owner: tuple[str, int]) -> dict:
     rows: dict[str, list[dict]] = {}
     statuses: Counter = Counter()
     now = datetime.now(UTC).replace(microsecond=0)
+    limits = document_limits()
+    if multiprocessing.parent_process() is not None:
+        cap_memory(limits.memory_mb)  # a pool worker: one document at a time, so per document
     for i, d in enumerate(docs):
         if i % 50 == 0 and _run_is_gone(owner):
             raise RuntimeError("the run that started this batch is gone; not writing it")
-        report = extract_file(store.path_of(d["sha256"]), source=d["source"])
+        report = extract_file(store.path_of(d["sha256"]), source=d["source"], limits=limits)
         statuses[report.status] += 1
         for name, items in report_rows(d["sha256"], report, now, d.get("agency_hint"),
                                        d.get("year_hint")).items():

@@ -9,6 +9,7 @@ from xxgk.extract.document import Document
 from xxgk.extract.formats.text import from_text
 
 KIND = "pdf"
+MAX_PAGES = 300  # annual reports run to 10–40 pages; a longer PDF is not one report
 
 
 def sniff(head: bytes, name: str) -> bool:
@@ -26,7 +27,12 @@ def _text_layer(data: bytes) -> str:
     logging.getLogger("pypdf").setLevel(logging.ERROR)  # it logs every repaired xref
     try:
         reader = PdfReader(io.BytesIO(data))
+        pages = len(reader.pages)
+        if pages > MAX_PAGES:
+            raise Unreadable(f"a PDF of {pages} pages: more than {MAX_PAGES}, not one annual report")
         text = "\n".join(page.extract_text() or "" for page in reader.pages)
+    except Unreadable:
+        raise
     except Exception as e:  # noqa: BLE001 - pypdf raises many types on damaged files
         raise Unreadable(f"unreadable PDF: {type(e).__name__}: {e}") from None
     if not text.strip():
