@@ -3,7 +3,7 @@
     xxgk extract PATH... [--jsonl]    read reports, print JSON lines or a summary per report
     xxgk summary FILE.jsonl           one line per report of an `extract --jsonl` output
     xxgk run [--folder DIR] [--urls FILE]   the pipeline: ingest/crawl → extract → publish
-    xxgk query "SQL" [--csv|--json]   SQL against the DuckDB database
+    xxgk query "SQL" [--csv|--json]   read-only SQL against the DuckDB database (sandboxed)
     xxgk stats [--year Y] [--region R]  the headline figures
     xxgk report [--out FILE]          one self-contained HTML page with charts
     xxgk snapshot                     a versioned, reproducible snapshot for researchers
@@ -16,6 +16,7 @@ import sys
 from pathlib import Path
 
 import click
+import orjson
 from rich.console import Console
 
 from xxgk import config
@@ -54,13 +55,14 @@ def extract(paths, jsonl, strict):
     be read; the exit status is 1 when any input failed.
     """
     console = Console(highlight=False)
+    out = sys.stdout.buffer
     failed = 0
     for path in _inputs(paths):
         report = extract_file(path, source=source_name(path), strict=strict or None)  # None: $XXGK_STRICT
         failed += report.status == "failed"
         if jsonl:
-            sys.stdout.write(json.dumps(report.as_json(), ensure_ascii=False) + "\n")
-            sys.stdout.flush()
+            out.write(orjson.dumps(report.as_json(), option=orjson.OPT_APPEND_NEWLINE))
+            out.flush()  # a line per report as it is done: a consumer reads as we go
         else:
             report_summary(console, report)
     sys.exit(1 if failed else 0)
@@ -100,13 +102,17 @@ def run(folder, urls, data, runner):
 @click.option("--out", default="snapshots", show_default=True, help="Where snapshots are written.")
 def snapshot(data, out):
     """Write a versioned, reproducible snapshot of the current release for researchers:
-    parquet files, a data dictionary, and a manifest with row counts and sha256 of every file."""
-    from xxgk.transform.snapshot import make_snapshot
+    parquet files, a data dictionary, and a manifest with row counts and sha256 of every file.
+    A release whose files differ from its own manifest's sha256 is refused."""
+    from xxgk.transform.snapshot import TamperedRelease, make_snapshot
 
     current = Path(data) / "processed" / "current"
     if not current.exists():
         raise click.ClickException(f"nothing published under {current}: run `xxgk run` first")
-    path = make_snapshot(current.resolve(), Path(out))
+    try:
+        path = make_snapshot(current.resolve(), Path(out))
+    except TamperedRelease as e:
+        raise click.ClickException(str(e)) from None
     click.echo(path)
 
 
@@ -133,9 +139,10 @@ def _database_path(data: str) -> Path:
 
 
 def _database(data: str):
-    import duckdb
+    """The sandboxed connection (read-only, nothing outside the file, read statements only)."""
+    from xxgk.transform.warehouse import query_connection
 
-    return duckdb.connect(str(_database_path(data)), read_only=True)
+    return query_connection(_database_path(data))
 
 
 @main.command()
@@ -144,7 +151,9 @@ def _database(data: str):
 @click.option("--csv", "fmt", flag_value="csv", help="Print CSV.")
 @click.option("--json", "fmt", flag_value="json", help="Print JSON records.")
 def query(sql, data, fmt):
-    """Run SQL against the database (read-only) and print the result.
+    """Run read statements (SELECT, DESCRIBE, SHOW, SUMMARIZE...) against the database and
+    print the result. Nothing else runs: no COPY, ATTACH, INSTALL, SET, CREATE, and no file
+    or URL outside the database.
 
     Views: reports, cells, cells_labeled, checks, failures, dictionary, disclosure_wide,
     applications_wide, appeals_wide, report_headline, agency_year, region_year,
@@ -152,10 +161,12 @@ def query(sql, data, fmt):
     """
     import duckdb
 
+    from xxgk.transform.warehouse import NotARead
+
     con = _database(data)
     try:
         df = con.execute(sql).df()
-    except duckdb.Error as e:
+    except (duckdb.Error, NotARead) as e:
         raise click.ClickException(str(e)) from None
     finally:
         con.close()
