@@ -5,10 +5,12 @@
 
 The manifest is append-only JSON lines, flushed and fsynced per line, so a crash loses at most
 the line being written (a torn last line is skipped when read). A document's bytes are written
-to a temporary file and renamed into place, so the store never holds half a document.
+to a temporary file and renamed into place, so the store never holds half a document (a
+crawl killed mid-download leaves a `store/.tmp-*` file, never a document).
 """
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -62,6 +64,24 @@ class RawStore:
             os.replace(tmp, dest)
         return sha
 
+    def new_blob(self) -> Blob:
+        """A document written piece by piece, as it downloads; `keep()` stores it."""
+        return Blob(self)
+
+    def clean_temporary(self, before: float) -> list[Path]:
+        """Remove the temporary files a killed run left (`put`'s beside their document, a
+        download's in the store itself), last changed before `before` (a time.time(); the caller
+        holds the data folder's lock). Returns what was removed."""
+        gone = []
+        for p in [*self.blobs.glob(".tmp-*"), *self.blobs.glob("??/.tmp-*")]:
+            try:
+                if p.lstat().st_mtime < before:
+                    p.unlink()
+                    gone.append(p)
+            except FileNotFoundError:
+                continue
+        return gone
+
     def record(self, entry: Entry) -> Entry:
         self.root.mkdir(parents=True, exist_ok=True)
         line = json.dumps(asdict(entry), ensure_ascii=False) + "\n"
@@ -105,6 +125,48 @@ class RawStore:
             if e.status == STORED and e.sha256:
                 docs.setdefault(e.sha256, e)
         return docs
+
+
+class Blob:
+    """Bytes streamed to a temporary file beside the store and hashed on the way, so a download
+    is never held whole in memory; dropped unless kept (a download abandoned midway)."""
+
+    def __init__(self, store: RawStore):
+        self.store = store
+        store.blobs.mkdir(parents=True, exist_ok=True)
+        fd, self.tmp = tempfile.mkstemp(dir=store.blobs, prefix=".tmp-")
+        self.file = os.fdopen(fd, "wb")
+        self.hash = hashlib.sha256()
+        self.size = 0
+        self.sha256: str | None = None
+
+    def write(self, data: bytes) -> None:
+        self.file.write(data)
+        self.hash.update(data)
+        self.size += len(data)
+
+    def keep(self) -> str:
+        self.file.flush()
+        os.fsync(self.file.fileno())
+        self.file.close()
+        sha = self.hash.hexdigest()
+        dest = self.store.path_of(sha)
+        if dest.exists():
+            os.unlink(self.tmp)
+        else:
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(self.tmp, dest)
+        self.sha256 = sha
+        return sha
+
+    def __enter__(self) -> Blob:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.sha256 is None:
+            self.file.close()
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(self.tmp)
 
 
 def _ends_with_newline(f) -> bool:

@@ -75,7 +75,8 @@ def site():
     server.shutdown()
 
 
-def test_crawl_extract_publish(site, tmp_path):
+def test_crawl_extract_publish(site, tmp_path, monkeypatch):
+    monkeypatch.setenv("XXGK_CRAWL_ALLOW_PRIVATE", "1")  # the site is on 127.0.0.1
     urls = tmp_path / "urls.csv"
     urls.write_text("url,agency,year\n"
                     f"{site}/report.html,卧龙区人民政府,2020\n{site}/gbk.html\n{site}/flaky.html\n"
@@ -111,7 +112,7 @@ def test_crawl_extract_publish(site, tmp_path):
 
 def test_size_limit_and_politeness(site, tmp_path):
     store = RawStore(tmp_path / "raw")
-    s = CrawlSettings(timeout=2, retries=0, delay=0.3, per_host=1, max_bytes=100_000)
+    s = CrawlSettings(timeout=2, retries=0, delay=0.3, per_host=1, max_bytes=100_000, allow_private=True)
     t0 = time.monotonic()
     entries = crawl([Target(f"{site}/big.html"), Target(f"{site}/report.html"), Target(f"{site}/missing.html")],
                     store, s)

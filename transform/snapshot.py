@@ -9,6 +9,9 @@
 Two pipelines run from the same raw store with the same parser version produce the same
 snapshot, byte for byte: rows are sorted by their keys, and what depends on the run (when it
 ran, the release id) is left out.
+
+A release whose files are not the ones published (sha256 against its manifest) is refused:
+a snapshot certifies data with fresh checksums, so it must never certify an altered file.
 """
 from __future__ import annotations
 
@@ -25,6 +28,7 @@ import pyarrow.parquet as pq
 
 from xxgk.extract.report import PARSER_VERSION
 from xxgk.transform.datasets import ALL, DESCRIPTIONS, dictionary_rows
+from xxgk.transform.store import tampered
 
 VOLATILE = {"extracted_at", "at", "fetched_at"}
 SORT_KEYS = {
@@ -50,8 +54,17 @@ def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+class TamperedRelease(RuntimeError):
+    """A release file changed after publication."""
+
+
 def make_snapshot(release: Path, out_root: Path) -> Path:
     """Write a snapshot of `release` (a folder of dataset parquet files) under `out_root`."""
+    bad = tampered(release)
+    if bad:
+        raise TamperedRelease(f"release {release.name} was changed after it was published: the sha256 of "
+                              f"{', '.join(bad)} differs from its manifest; not snapshotting it "
+                              "(`xxgk run` publishes a fresh release)")
     out_root.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(dir=out_root, prefix=".tmp-"))
     counts = {}

@@ -12,17 +12,20 @@
         that release's datasets as tables, with the views of sql/*.sql over them; rebuilt
         beside and renamed into place: a connection never sees two releases at once
 
-`lock(root)` refuses a second run on the same data folder while one is going.
+`lock(root)` refuses a second writer on the same data folder while one is going;
+`clean_temporary` removes what a killed writer left half-written.
 """
 from __future__ import annotations
 
 import fcntl
 import hashlib
 import json
+import logging
 import os
 import shutil
+import time
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -36,39 +39,87 @@ from xxgk.transform.datasets import ALL, BATCH, dictionary_rows, source_rows, to
 from xxgk.transform.warehouse import build_database, view_sql
 
 KEEP_RELEASES = 3
+log = logging.getLogger(__name__)
 
 
 class RunInProgress(RuntimeError):
-    pass
+    """Another process holds the data folder's lock."""
+
+    def __init__(self, data: Path, pid: int | None):
+        self.data, self.pid = data, pid
+        who = f"another xxgk run (pid {pid})" if pid else "another xxgk run"
+        super().__init__(f"{who} is using {data}: try again when it ends")
 
 
 _HELD: set[Path] = set()
 
 
 @contextmanager
-def lock(root: Path):
+def lock(root: Path, data: Path | None = None) -> Iterator[bool]:
+    """Hold `root`'s lock (an flock on root/.xxgk.lock) for one writer at a time: ingest, crawl,
+    extract and publish all write under the data folder, and two at once lose each other's work.
+
+    Re-entrant within a process: a flow run inside another on the same data passes through.
+    Yields True when this call took the lock, False when an outer one holds it. `data` names the
+    folder in the refusal (the data folder rather than its processed/). The kernel drops an
+    flock when its holder dies, however it dies, so a killed run never leaves the folder locked.
+    """
     root = root.absolute()
-    if root in _HELD:  # a flow run inside another on the same data: the outer one holds it
-        yield
+    if root in _HELD:
+        yield False
         return
     root.mkdir(parents=True, exist_ok=True)
     with open(root / ".xxgk.lock", "a+") as f:
         try:
             fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            f.seek(0)
-            holder = f.read().strip() or "another process"
-            raise RunInProgress(f"another xxgk run is using {root} ({holder}); try again when it ends") from None
+            raise RunInProgress((data or root).absolute(), _holder(f)) from None
         f.seek(0)
         f.truncate()
         f.write(f"pid {os.getpid()} since {datetime.now(UTC).isoformat(timespec='seconds')}")
         f.flush()
         _HELD.add(root)
         try:
-            yield
+            yield True
         finally:
             _HELD.discard(root)
             fcntl.flock(f, fcntl.LOCK_UN)
+
+
+def _holder(f) -> int | None:
+    """The pid the holder wrote into the lock file: it writes just after taking the lock, so
+    a refusal in that instant reads an empty file and looks again."""
+    for _ in range(20):
+        f.seek(0)
+        words = f.read().split()
+        if len(words) >= 2 and words[0] == "pid" and words[1].isdigit():
+            return int(words[1])
+        time.sleep(0.025)
+    return None
+
+
+def clean_temporary(root: Path, before: float) -> list[Path]:
+    """Remove what runs killed while writing left under `root` (the processed folder): batch
+    and release directories written under a temporary name, half-built DuckDB files, the
+    symlink made for the swap of `current`. Only entries last changed before `before` (a
+    time.time()) go: the caller holds the lock, so nothing older is being written.
+
+    Returns what was removed."""
+    found = [*root.glob("work/parser=*/.tmp-batch-*"), *root.glob("releases/.tmp-*"),
+             *root.glob(".tmp-*.duckdb*"), *root.glob(".current-*")]
+    gone = []
+    for p in found:
+        try:
+            if p.lstat().st_mtime >= before:
+                continue
+            if p.is_dir() and not p.is_symlink():
+                shutil.rmtree(p)
+            else:
+                p.unlink()
+        except FileNotFoundError:
+            continue
+        gone.append(p)
+    return gone
 
 
 def work_dir(root: Path, version: str = PARSER_VERSION) -> Path:
@@ -191,14 +242,37 @@ def _fingerprint(parts, fetch_failures, overrides, current, sources) -> str:
 
 
 def _unchanged(root: Path, inputs: str) -> Path | None:
+    """The current release, when it is made of these inputs and its files are still the ones
+    published. A file changed since (a stray COPY, a hand edit) is said in the log, and the
+    caller publishes a fresh release from the batches instead of keeping the altered one."""
     current = root / "current"
     try:
         manifest = json.loads((current / "manifest.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
-    if manifest.get("inputs") == inputs and (root / "xxgk.duckdb").exists():
-        return current.resolve()
-    return None
+    if manifest.get("inputs") != inputs or not (root / "xxgk.duckdb").exists():
+        return None
+    bad = tampered(current)
+    if bad:
+        log.warning("release %s: %s changed since it was published (sha256 differs from its manifest); "
+                    "publishing a fresh release from the batches", current.resolve().name, ", ".join(bad))
+        return None
+    return current.resolve()
+
+
+def tampered(release: Path) -> list[str]:
+    """The files of `release` that are not as published: each dataset's parquet file and
+    every file its manifest lists must exist with the sha256 the manifest gives. A manifest
+    that cannot be read leaves nothing to trust: ["manifest.json"]."""
+    try:
+        manifest = json.loads((release / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return ["manifest.json"]
+    listed = manifest.get("files") if isinstance(manifest, dict) else None
+    if not isinstance(listed, dict):
+        return ["manifest.json"]
+    names = sorted({f"{name}.parquet" for name in ALL} | set(listed))
+    return [n for n in names if not (release / n).is_file() or _sha256(release / n) != listed.get(n)]
 
 
 def _owned(path: Path, schema: pa.Schema, owned: pa.Array) -> pa.Table | None:

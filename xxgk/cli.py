@@ -11,9 +11,15 @@
 """
 from __future__ import annotations
 
+import errno
 import json
+import os
 import sys
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import NoReturn
 
 import click
 import orjson
@@ -31,6 +37,41 @@ def _inputs(paths: tuple[str, ...]) -> list[Path]:
     for p in map(Path, paths):
         out.extend(report_files(p) if p.is_dir() else [p])
     return out
+
+
+def fail(line: str) -> NoReturn:
+    """End a command on an error of the machine, not of xxgk: one line, status 2."""
+    click.echo(f"xxgk: {line}", err=True)
+    sys.exit(2)
+
+
+@contextmanager
+def environment_errors(data: str) -> Iterator[None]:
+    """For a command that writes under the data folder: a full disk, a read-only or forbidden
+    folder, or another run holding the data folder end it in one line (`fail`) rather than a
+    traceback. (pyarrow's and DuckDB's I/O errors carry neither errno nor file name: the data
+    folder stands for the file.)"""
+    from xxgk.transform.store import RunInProgress
+
+    try:
+        yield
+    except RunInProgress as e:
+        fail(str(e))
+    except OSError as e:
+        full = e.errno in (errno.ENOSPC, errno.EDQUOT) or os.strerror(errno.ENOSPC) in str(e)
+        what = "disk full, cannot write" if full else "cannot write" if e.errno == errno.EROFS else "cannot use"
+        fail(f"{what} ({e.filename or e.filename2 or data}): {e.strerror or e}")
+
+
+def writable(what: str, folder: Path) -> None:
+    """Create `folder` if need be and write a file into it, or `fail` saying `what`."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        fd, probe = tempfile.mkstemp(dir=folder, prefix=".xxgk-probe-")
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as e:
+        fail(f"{what} ({e.filename or folder}): {e.strerror or e}")
 
 
 def data_option(f):
@@ -87,13 +128,20 @@ def run(folder, urls, data, runner):
     Leaves parquet files under DATA/processed/current/ and the DuckDB database
     DATA/processed/xxgk.duckdb, then prints what happened to every input.
     """
-    from xxgk.flows.run import run_flow
-    from xxgk.transform.store import RunInProgress
+    with environment_errors(data):
+        config.prefect_defaults()
+        # Before Prefect starts: an unwritable PREFECT_HOME otherwise shows as Prefect's server
+        # never answering, after its startup timeout (ten minutes).
+        writable("cannot write to the data folder", Path(data))
+        writable("cannot write to PREFECT_HOME", Path(os.environ["PREFECT_HOME"]))
+        from xxgk.flows import processes
+        from xxgk.flows.run import run_flow
+        from xxgk.transform import store
 
-    try:
-        result = run_flow(folder, urls, data, runner)
-    except RunInProgress as e:
-        raise click.ClickException(str(e)) from None
+        # The lock first: a second run is refused in an instant, not after starting Prefect.
+        with store.lock(Path(data) / "processed", Path(data)):
+            processes.share_embedded_server()
+            result = run_flow(folder, urls, data, runner)
     pipeline_summary(Console(highlight=False), Path(data) / "processed" / "xxgk.duckdb", result)
 
 

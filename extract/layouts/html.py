@@ -16,9 +16,8 @@ look at the cells after the label.
 from __future__ import annotations
 
 import html
-from bisect import bisect_right
-
 import re
+from bisect import bisect_right
 
 from xxgk.extract.document import Cell, Row
 from xxgk.extract.layouts import text as text_layout
