@@ -59,6 +59,7 @@ class CellValue:
     value: int | float | None
     span: tuple[int, int] | None = None   # character offsets in the decoded source
     inferred: bool = False
+    blank: bool = False   # the report left the cell blank or wrote /, —, 无 (not 0, not unread)
 
 
 @dataclass

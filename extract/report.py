@@ -173,12 +173,29 @@ def _assemble(report: Report, read: list[TableRead]):
     template = report.template
     assert template is not None
     report.cells = {k: cells.get(k, CellValue(None)) for k in schema.keys(template)}
+    report.checks.extend(_whole_counts(report.cells, template))
     short = [row for t in read for row in t.short]
     placed = identity_checks.place_short_rows(report.cells, template, short)
     report.checks.extend(placed)
     report.checks.extend(identity_checks.solve(report.cells, template))
     report.checks.extend(identity_checks.evaluate(report.cells, template))
     report.tables = {t.table: _table_status(t, placed if t.table == "applications" else []) for t in read}
+
+
+def _whole_counts(cells: dict[str, CellValue], template: str) -> list[Check]:
+    """Counts are whole numbers: `12.0` is 12, and `1.5` where a count belongs is a misreading,
+    left null with a check rather than rounded into a wrong number."""
+    out = []
+    for key, cell in cells.items():
+        v = cell.value
+        if isinstance(v, float) and schema.unit(template, key) != "wan_yuan":
+            if v.is_integer():
+                cell.value = int(v)
+            else:
+                cells[key] = CellValue(None, cell.span)
+                out.append(Check(CheckKind.LAYOUT, "whole_count", key, False,
+                                 f"{v:g} where the form has a count: left null"))
+    return out
 
 
 def _table_status(t: TableRead, more: list[Check]) -> TableStatus:

@@ -4,7 +4,7 @@
 -- e.g. SELECT agency, report_year, value FROM cells_labeled WHERE key = 'applications.granted.total';
 CREATE OR REPLACE VIEW cells_labeled AS
 SELECT r.agency, r.agency_normalized, r.report_year, r.province, r.city, r.county, r.division_code,
-       r.level, r.status AS report_status, c.*, d.number, d.row_label, d.col_label, d.unit
+       r.level, r.status AS report_status, c.*, d.number, d.row_label, d.col_label
 FROM cells c
 JOIN reports r USING (sha256)
 LEFT JOIN dictionary d ON d.template = c.template AND d.key = c.key;

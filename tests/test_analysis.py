@@ -121,11 +121,35 @@ def test_query_command(data):
     p = run("query", "--data", data, "--csv",
             "SELECT agency, received FROM report_headline WHERE province = '上海市' ORDER BY received")
     assert p.returncode == 0
-    assert p.stdout.splitlines() == ["agency,received", "上海市科委,36.0", "上海市人民政府办公厅,1484.0"]
+    assert p.stdout.splitlines() == ["agency,received", "上海市科委,36", "上海市人民政府办公厅,1484"]
     p = run("query", "--data", data, "--json", "SELECT count(*) AS n FROM reports")
     assert json.loads(p.stdout) == [{"n": 12}]
     p = run("query", "--data", data, "SELECT nonsense")
     assert p.returncode != 0 and "nonsense" in p.stderr
+
+
+def test_query_gives_exact_numbers_in_every_format(data):
+    """Counts come out as integers, amounts with every decimal, times as ISO 8601: in the
+    table view, CSV and JSON alike (pandas once turned them into 3.986e+06 and 69.0)."""
+    sql = """SELECT (SELECT sum(received) FROM report_headline) AS received,
+                    (SELECT amount FROM cells WHERE amount BETWEEN 14584 AND 14585) AS amount,
+                    (SELECT min(extracted_at) FROM reports) AS at"""
+    csv_out = run("query", "--data", data, "--csv", sql).stdout.splitlines()
+    assert csv_out[0] == "received,amount,at"
+    received, amount, at = csv_out[1].split(",")
+    assert received == "5633" and amount == "14584.9972" and at[:2] == "20" and "T" in at
+    (record,) = json.loads(run("query", "--data", data, "--json", sql).stdout)
+    assert record["received"] == 5633 and isinstance(record["received"], int)
+    assert record["amount"] == 14584.9972 and record["at"] == at
+    table = run("query", "--data", data, sql).stdout
+    assert "5633" in table and "14584.9972" in table and "e+" not in table
+    big = run("query", "--data", data, "--csv", "SELECT 3985758 * 1 AS n, 517645 AS m").stdout
+    assert big.splitlines() == ["n,m", "3985758,517645"]
+
+
+def test_version():
+    p = run("--version")
+    assert p.returncode == 0 and p.stdout.startswith("xxgk, version ") and "parser" in p.stdout
 
 
 def test_stats_command(data):

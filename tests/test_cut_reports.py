@@ -62,8 +62,9 @@ def test_cut_reports_publish_no_wrong_number_into_the_views(tmp_path):
     truth["whole.txt"] = gold(CORPUS / "dev" / "seed_003.gold.json")["cells"]
     data = tmp_path / "data"
     run_flow(str(inbox), None, str(data), runner="thread")
-    published = q(data, """SELECT regexp_extract(r.source, '[^/]+$'), c.key, c.value FROM cells c
-                           JOIN reports r USING (sha256) WHERE c.value IS NOT NULL""")
+    published = q(data, """SELECT regexp_extract(r.source, '[^/]+$'), c.key, coalesce(c.value, c.amount)
+                           FROM cells c JOIN reports r USING (sha256)
+                           WHERE coalesce(c.value, c.amount) IS NOT NULL""")
     wrong = [(name, key, value) for name, key, value in published if value != truth[name][key]]
     assert not wrong
     assert ("whole.txt", "applications.granted.total", 21) in published  # whole reports still publish

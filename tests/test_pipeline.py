@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 
 import duckdb
@@ -46,7 +47,15 @@ def test_folder_to_parquet_and_duckdb(inbox, tmp_path):
 
     cells = pq.read_table(current / "cells.parquet")
     assert cells.num_rows == 198 * 3 + 200
-    assert q(data, "SELECT value FROM cells_labeled WHERE agency = '高新区' AND key = 'disclosure.procurement.amount'") == [(2601.0,)]
+    assert q(data, "SELECT amount, value, unit, state FROM cells_labeled WHERE agency = '高新区' AND key = 'disclosure.procurement.amount'") == [(2601.0, None, "wan_yuan", "read")]
+    # counts are integers all the way (parquet, the views), amounts decimals
+    assert q(data, """SELECT typeof(value), typeof(amount), value, state FROM cells_labeled
+                      WHERE agency = '高新区' AND key = 'applications.granted.total'""") == [("BIGINT", "DOUBLE", 1, "read")]
+    assert q(data, "SELECT DISTINCT typeof(natural_person) FROM applications") == [("BIGINT",)]
+    assert q(data, "SELECT typeof(amount), typeof(projects) FROM disclosure LIMIT 1") == [("DOUBLE", "BIGINT")]
+    # a cell the report left blank is blank, not missing, not 0
+    assert q(data, """SELECT value, state FROM cells_labeled
+                      WHERE agency = '沭阳县发展和改革局' AND key = 'applications.new_received.commercial'""") == [(None, "blank")]
     assert q(data, """SELECT natural_person, total FROM applications JOIN reports USING (sha256)
                       WHERE agency = '区政务服务办' AND row = 'granted'""") == [(5.0, 0.0)]
     assert q(data, """SELECT ok, detail FROM checks JOIN reports USING (sha256)
@@ -129,8 +138,8 @@ def test_two_runs_at_once_are_refused(inbox, tmp_path):
 
         p = subprocess.run([sys.executable, "-m", "xxgk.flows.run", "--folder", str(inbox), "--data", str(data)],
                            capture_output=True, text=True, timeout=600)
-    assert p.returncode != 0
-    assert "another xxgk run is using" in p.stderr
+    assert p.returncode == 2
+    assert p.stderr == f"xxgk: another xxgk run (pid {os.getpid()}) is using {data}: try again when it ends\n"
 
 
 def test_process_pool_is_the_default_runner(inbox, tmp_path):

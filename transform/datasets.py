@@ -1,116 +1,52 @@
-"""The published datasets: their Arrow schemas (derived from `xxgk.schema`) and their rows.
+"""The published datasets as Arrow schemas, derived from `xxgk.schema.datasets`, and the rows
+one extracted document gives each of them.
 
     reports       one row per extracted document (status ok or warning)
-    cells         long form: document × canonical key, value, inferred, source span
-    checks        every check of every extracted document
-    failures      every input that did not extract (fetch errors, pages needing an attachment,
-                  unreadable files), with its reason
+    cells         long form: document × canonical key, value or amount, state, source span
+    checks        every check of every document
+    failures      every input that did not extract, with its reason
     disclosure, applications, appeals
                   wide form: document × row code, one column per column code
     dictionary    codes, Chinese labels and units of both templates
+    sources       every input and what became of it
 """
 from __future__ import annotations
-
-from functools import cache
 
 import pyarrow as pa
 
 from xxgk import schema
-from xxgk.extract.model import PARSER_VERSION, Report, Status
+from xxgk.extract.model import PARSER_VERSION, CellValue, Report, Status
+from xxgk.schema.datasets import PLACE_COLUMNS, Column, datasets
 
+ARROW = {"string": pa.string(), "int16": pa.int16(), "int32": pa.int32(), "int64": pa.int64(),
+         "float64": pa.float64(), "bool": pa.bool_(), "timestamp": pa.timestamp("s", tz="UTC"),
+         "date": pa.date32()}
+
+
+def arrow_schema(columns: tuple[Column, ...]) -> pa.Schema:
+    return pa.schema([pa.field(c.name, ARROW[c.type]) for c in columns])
+
+
+ALL = {name: arrow_schema(d.columns) for name, d in datasets().items()}
+PLACE = arrow_schema(PLACE_COLUMNS)
 # what an extraction batch records of a report; the published `reports` adds where it sits
-EXTRACTED = pa.schema([
-    ("sha256", pa.string()), ("source", pa.string()), ("agency", pa.string()),
-    ("report_year", pa.int16()), ("template", pa.string()), ("status", pa.string()),
-    ("published", pa.string()), ("encoding", pa.string()), ("kind", pa.string()),
-    ("cells_read", pa.int16()), ("cells_inferred", pa.int16()), ("checks_failed", pa.int16()),
-    ("disclosure_table", pa.string()), ("applications_table", pa.string()), ("appeals_table", pa.string()),
-    ("agency_hint", pa.string()), ("year_hint", pa.int16()), ("place_hint", pa.string()),
-    ("parser_version", pa.string()), ("extracted_at", pa.timestamp("s", tz="UTC")),
-])
-PLACE = pa.schema([
-    ("agency_normalized", pa.string()), ("province", pa.string()), ("city", pa.string()),
-    ("county", pa.string()), ("division_code", pa.string()), ("level", pa.string()),
-    ("place_source", pa.string()), ("agency_key", pa.string()),
-])
-REPORTS = pa.schema(list(EXTRACTED) + list(PLACE))
-CELLS = pa.schema([
-    ("sha256", pa.string()), ("template", pa.string()), ("table", pa.string()), ("row", pa.string()),
-    ("col", pa.string()), ("key", pa.string()), ("value", pa.float64()), ("inferred", pa.bool_()),
-    ("span_start", pa.int32()), ("span_end", pa.int32()),
-])
-CHECKS = pa.schema([
-    ("sha256", pa.string()), ("name", pa.string()), ("kind", pa.string()), ("rule", pa.string()),
-    ("subject", pa.string()), ("ok", pa.bool_()), ("detail", pa.string()),
-])
-FAILURES = pa.schema([
-    ("source", pa.string()), ("sha256", pa.string()), ("stage", pa.string()), ("kind", pa.string()),
-    ("status", pa.string()), ("reason", pa.string()), ("attachment_url", pa.string()),
-    ("http_status", pa.int16()), ("at", pa.string()), ("traceback", pa.string()),
-])
-SOURCES = pa.schema([
-    ("source", pa.string()), ("status", pa.string()), ("sha256", pa.string()),
-    ("fetched_at", pa.string()), ("http_status", pa.int16()), ("content_type", pa.string()),
-    ("bytes", pa.int64()), ("charset", pa.string()), ("attachment_url", pa.string()),
-    ("error", pa.string()),
-])
-DICTIONARY = pa.schema([
-    ("template", pa.string()), ("table", pa.string()), ("row", pa.string()), ("col", pa.string()),
-    ("key", pa.string()), ("number", pa.string()), ("row_label", pa.string()),
-    ("col_label", pa.string()), ("unit", pa.string()),
-])
+EXTRACTED = pa.schema([f for f in ALL["reports"] if f.name not in PLACE.names])
 
 
-@cache
-def wide_columns(table: str) -> tuple[str, ...]:
-    """Every column code a table has in either template, in the forms' order."""
-    cols: dict[str, None] = {}
-    for t in schema.TEMPLATES:
-        for row in schema.rows(t, table):
-            for c in schema.cols(t, table, row):
-                cols.setdefault(c)
-    return tuple(cols)
-
-
-@cache
-def wide_schema(table: str) -> pa.Schema:
-    fields = [("sha256", pa.string()), ("template", pa.string()), ("row", pa.string())]
-    fields += [(c, pa.float64()) for c in wide_columns(table)]
-    return pa.schema(fields)
-
-
-DESCRIPTIONS = {
-    "reports": "One row per extracted document (status ok or warning): who, which year, which form, "
-               "how much was read. `agency_hint`/`year_hint` come from a crawl list, when it had them. "
-               "`province`/`city`/`county`/`division_code` (GB/T 2260) and `level` say where the agency "
-               "sits, null when its name does not determine it; `place_source` is `name` or `override`. "
-               "`disclosure_table`, `applications_table`, `appeals_table` say how each table was read: "
-               "`read` (every row where the form puts it), `incomplete` (rows missing, misplaced or "
-               "short: see `checks`), `cut` (the text stops inside it: null), `missing` (null); the "
-               "headline views use only tables that were `read`.",
-    "cells": "Long form: one row per document × canonical cell (`key` = `table.row.col`), with the value, "
-             "whether it was inferred, and the character span in the decoded source it was read from.",
-    "checks": "Every check of every document: `kind` is identity (the tables' arithmetic, numbers in "
-              "`detail`), inferred (a value deduced, not read), layout (rows or tables not where the "
-              "form puts them), unit (an amount converted), metadata (template, year); `rule` and "
-              "`subject` say what was checked on what, `name` is `rule:subject`.",
-    "failures": "Every input that did not become a report: fetch errors, pages that only link an "
-                "attachment, files that could not be read or hold no report; `stage` says where, "
-                "`kind` is fetch, report (a bad report) or internal (a bug of ours met on this "
-                "input, with its `traceback`: please report it).",
-    "disclosure": "Section 二 (第二十条 items), wide: one row per document × row code.",
-    "applications": "Section 三 (applications by applicant type × outcome), wide: one row per "
-                    "document × row code, one column per applicant column.",
-    "appeals": "Section 四 (administrative review and litigation), wide: one row per document × row.",
-    "dictionary": "Every canonical code of both templates with the official Chinese labels and unit.",
-    "sources": "Every input (file path or URL) and what became of it: `stored` (its document is in "
-               "`reports` or `failures` by sha256; two inputs with the same bytes share one document), "
-               "`needs_attachment`, `error`, or `removed` (gone from the folder it came from).",
-}
-
-ALL = {"reports": REPORTS, "cells": CELLS, "checks": CHECKS, "failures": FAILURES,
-       "disclosure": wide_schema("disclosure"), "applications": wide_schema("applications"),
-       "appeals": wide_schema("appeals"), "dictionary": DICTIONARY, "sources": SOURCES}
+def _cell_row(cell: CellValue, unit: str) -> dict:
+    """The value in the column its unit asks for, and what the report said there."""
+    v = cell.value
+    if cell.inferred:
+        state = "inferred"
+    elif v is not None:
+        state = "read"
+    else:
+        state = "blank" if cell.blank else "missing"
+    amount = unit == "wan_yuan"
+    return {"value": None if amount or v is None else int(v), "amount": v if amount else None,
+            "unit": unit, "state": state, "inferred": cell.inferred,
+            "span_start": cell.span[0] if cell.span else None,
+            "span_end": cell.span[1] if cell.span else None}
 
 
 def report_rows(sha256: str, report: Report, extracted_at, agency_hint=None, year_hint=None) -> dict[str, list[dict]]:
@@ -139,13 +75,11 @@ def report_rows(sha256: str, report: Report, extracted_at, agency_hint=None, yea
     wide: dict[tuple[str, str], dict] = {}
     for key, cell in report.cells.items():
         table, row, col = key.split(".")
-        out["cells"].append({
-            "sha256": sha256, "template": t, "table": table, "row": row, "col": col, "key": key,
-            "value": cell.value, "inferred": cell.inferred,
-            "span_start": cell.span[0] if cell.span else None,
-            "span_end": cell.span[1] if cell.span else None,
-        })
-        wide.setdefault((table, row), {"sha256": sha256, "template": t, "row": row})[col] = cell.value
+        fields = _cell_row(cell, schema.unit(t, key))
+        out["cells"].append({"sha256": sha256, "template": t, "table": table, "row": row, "col": col,
+                             "key": key, **fields})
+        number = fields["value"] if fields["amount"] is None else fields["amount"]
+        wide.setdefault((table, row), {"sha256": sha256, "template": t, "row": row})[col] = number
     for table in schema.TABLES:
         out[table] = [r for (tb, _), r in wide.items() if tb == table]
     out["checks"] = [{"sha256": sha256, **c.as_dict()} for c in report.checks]
@@ -164,7 +98,7 @@ def fetch_failure(entry) -> dict:
 
 
 def source_rows(entries) -> list[dict]:
-    return [{f.name: getattr(e, f.name) for f in SOURCES} for e in entries]
+    return [{f.name: getattr(e, f.name) for f in ALL["sources"]} for e in entries]
 
 
 def dictionary_rows() -> list[dict]:

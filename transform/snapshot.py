@@ -23,11 +23,11 @@ import shutil
 import tempfile
 from pathlib import Path
 
-import pyarrow as pa
 import pyarrow.parquet as pq
 
 from xxgk.extract.report import PARSER_VERSION
-from xxgk.transform.datasets import ALL, DESCRIPTIONS, dictionary_rows
+from xxgk.schema.datasets import UNIT_NAMES, datasets
+from xxgk.transform.datasets import ALL, dictionary_rows
 from xxgk.transform.store import tampered
 
 VOLATILE = {"extracted_at", "at", "fetched_at"}
@@ -40,7 +40,11 @@ SORT_KEYS = {
 VALUE_RULES = """\
 - A number is stored as the report states it: `2,601` → 2601, `756. 308` → 756.308.
 - Amounts (unit `wan_yuan`) are in 万元; a report stating 元 or 亿元 is converted, with a check saying so.
-- A cell left blank, or written `/`, `—`, `-`, `无`, is null, never 0.
+- A cell left blank, or written `/`, `—`, `-`, `无`, is null, never 0; `cells.state` tells a
+  blank (`blank`, with the span of the mark where there was one) from a cell not found
+  (`missing`), a value read (`read`) and one deduced (`inferred`).
+- Counts are integers (`cells.value`, the count columns of the wide tables); amounts in 万元
+  are decimals (`cells.amount`, the `amount` columns).
 - Sources are never repaired: when a report's own numbers disagree, the cells keep its values
   and a failed check (table `checks`) says where.
 - A value deduced from the report's own identities instead of read has `inferred = true` in
@@ -99,12 +103,10 @@ def data_dictionary() -> str:
              "Canonical codes follow the State Council's two report templates: `2019` (report years",
              "2019–2020) and `2021` (report years 2021 on). Every code, its Chinese labels and unit are",
              "in `dictionary.csv` (and the `dictionary` dataset).", "", "## Value rules", "", VALUE_RULES]
-    for name, schema in ALL.items():
-        lines += [f"## `{name}`", "", DESCRIPTIONS[name], "", "| column | type |", "|---|---|"]
-        lines += [f"| {f.name} | {_type(f.type)} |" for f in schema if f.name not in VOLATILE]
+    for d in datasets().values():
+        lines += [f"## `{d.name}`", "", d.description, "", "| column | type | unit | description |",
+                  "|---|---|---|---|"]
+        lines += [f"| {c.name} | {c.type} | {UNIT_NAMES.get(c.unit or '', '')} | {c.description} |"
+                  for c in d.columns if c.name not in VOLATILE]
         lines.append("")
     return "\n".join(lines)
-
-
-def _type(t: pa.DataType) -> str:
-    return str(t).replace("[s, tz=UTC]", "")

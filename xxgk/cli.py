@@ -26,8 +26,8 @@ import orjson
 from rich.console import Console
 
 from xxgk import config
-from xxgk.console import jsonl_summary, pipeline_summary, print_frame, report_summary
-from xxgk.extract.report import extract_file
+from xxgk.console import jsonl_summary, pipeline_summary, print_rows, report_summary
+from xxgk.extract.report import PARSER_VERSION, extract_file
 from xxgk.ingest.folder import report_files, source_name
 
 
@@ -81,6 +81,7 @@ def data_option(f):
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="xxgk", message=f"%(prog)s, version %(version)s (parser {PARSER_VERSION})")
 def main():
     """xxgk: government information disclosure annual reports → analysis-ready tables."""
 
@@ -213,12 +214,13 @@ def query(sql, data, fmt):
 
     con = _database(data)
     try:
-        df = con.execute(sql).df()
+        cur = con.execute(sql)
+        columns, rows = [d[0] for d in cur.description or []], cur.fetchall()
     except (duckdb.Error, NotARead) as e:
         raise click.ClickException(str(e)) from None
     finally:
         con.close()
-    print_frame(df, fmt or "table")
+    print_rows(columns, rows, fmt or "table")
 
 
 STATS_SQL = """SELECT report_year AS year, count(*) AS reports,
@@ -248,15 +250,20 @@ def stats(year, region, data, fmt):
     if region:
         where.append("? IN (province, city, county)")
         params.append(region)
+    import duckdb
+
     con = _database(data)
     try:
-        df = con.execute(STATS_SQL.format(where=" AND ".join(where)), params).df()
+        cur = con.execute(STATS_SQL.format(where=" AND ".join(where)), params)
+        columns, rows = [d[0] for d in cur.description or []], cur.fetchall()
+    except duckdb.Error as e:  # a database published by an older xxgk: `xxgk run` republishes it
+        raise click.ClickException(str(e).splitlines()[0]) from None
     finally:
         con.close()
     if not fmt:  # a figure per line, a year per column: readable in any terminal
-        df = df.set_index("year").T.reset_index(names="figure")
-        df.columns = [str(c) for c in df.columns]
-    print_frame(df, fmt or "table")
+        columns, rows = (["figure", *(str(r[0]) for r in rows)],
+                         [(name, *(r[i] for r in rows)) for i, name in enumerate(columns) if i])
+    print_rows(columns, rows, fmt or "table")
 
 
 @main.command()

@@ -1,12 +1,24 @@
 """How the command line shows things to people: reports as tables, query results, run summaries."""
 from __future__ import annotations
 
+import csv
+import json
+import sys
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from functools import cache
 from pathlib import Path
 
+from rich import box
+from rich.cells import cell_len
 from rich.console import Console
+from rich.padding import Padding
 from rich.table import Table
+from rich.text import Text
 
 from xxgk import schema
+from xxgk.extract.model import TableStatus
 from xxgk.extract.report import Report
 
 EXAMPLE_QUERY = """SELECT agency, report_year,
@@ -18,60 +30,312 @@ FROM cells_labeled GROUP BY agency, report_year ORDER BY new_requests DESC NULLS
 STATUS_STYLE = {"ok": "green", "warning": "yellow", "failed": "bold red"}
 
 
+# `xxgk extract FILE`: one report for people. The form's own Chinese labels (from the schema),
+# sub-rows indented under their parent, labels wrapped and never cut, units and marks explained;
+# legible at 80 columns and when piped (ASCII rules and no colour when stdout is no terminal).
+
+REPORT_STATUS = {"ok": "正常", "warning": "警告", "failed": "失败"}
+TABLE_TITLE = {"disclosure": "二、主动公开政府信息情况",
+               "applications": "三、收到和处理政府信息公开申请情况",
+               "appeals": "四、政府信息公开行政复议、行政诉讼情况"}
+TABLE_STATUS = {"read": ("已读取", "green"), "incomplete": ("不完整", "yellow"),
+                "cut": ("被截断", "red"), "missing": ("未找到", "red")}
+UNIT_NAME = {"count": "件", "signed_count": "件", "wan_yuan": "万元"}
+OUTCOMES_HEADING = "三、本年度办理结果"  # the form's heading over （一）…（七）: no cells of its own
+NUMERALS = "〇一二三四五六七八九"
+# the applicant columns' short headers when the full ones do not fit (a legend names them in full)
+SHORT_HEADER = {"commercial": "商业", "research": "科研", "social_welfare": "公益", "legal_service": "法律"}
+RULE_NAME = {
+    "row_sum": "行合计", "outcomes_sum": "办理结果合计", "balance": "收结平衡", "appeal_sum": "复议诉讼合计",
+    "inferred": "推算值", "conflict": "数值冲突", "cut": "表格被截断", "label": "行标签不符",
+    "other_split": "其他处理未分项", "row": "行数值不符", "rows": "缺行", "section": "缺少章节",
+    "short_row": "行数值不全", "stray": "多余数值", "table": "未找到表格", "whole_count": "计数非整数",
+    "report_year": "报告年度", "template": "表格版式", "template_year": "版式与年度不符", "unit": "金额单位",
+    "readable": "无法读取", "internal": "程序内部错误",
+}
+KIND_NAME = {"identity": "勾稽关系", "inferred": "推算值", "layout": "表格版式", "unit": "金额单位",
+             "metadata": "报告信息", "unreadable": "无法读取", "internal": "程序内部错误"}
+GAP = 2          # cells between two columns of a table
+MIN_LABEL = 24   # the row-label column is kept at least this wide (12 Chinese characters) ...
+PLAIN_HEAD = box.Box("    \n    \n -- \n    \n    \n    \n    \n    \n", ascii=True)  # ... piped: ASCII
+
+
+@dataclass(frozen=True)
+class _Line:
+    """One line of a table as the form prints it: a row with cells, or a heading over sub-rows."""
+    depth: int
+    label: str
+    row: str | None  # None: a heading (三、本年度办理结果, （三）不予公开, 行政诉讼) with no cells
+
+
 def report_summary(console: Console, r: Report):
+    plain = not console.is_terminal
     style = STATUS_STYLE[r.status]
-    console.rule(f"[{style}]{r.status.upper()}[/] {r.source}")
-    console.print(f"agency {r.agency or '?'} · year {r.report_year or '?'} · {r.template or '?'} form"
-                  f" · {r.kind or '?'} ({r.encoding or '?'}) · published {r.published or '?'}")
-    if r.cells:
+    console.rule(characters="=" if plain else "━", style=style)
+    console.print(Text.assemble((f"{REPORT_STATUS[r.status]} {r.status.upper()}", style), "  ", r.source),
+                  overflow="fold")
+    form = f"{r.template}年版" if r.template else "?"
+    console.print(f"机关 agency：{r.agency or '?'} · 年度 year：{r.report_year or '?'} · 表式 form：{form}",
+                  overflow="fold", markup=False)
+    console.print(f"格式 format：{r.kind or '?'} ({r.encoding or '?'}) · 发布 published：{r.published or '?'}",
+                  overflow="fold", markup=False)
+    if r.cells and r.template:
+        console.print(_legend())
         for table in schema.TABLES:
-            console.print(report_table(r, table))
+            _print_table(console, r, r.template, table, plain)
     bad = [c for c in r.checks if not c.ok]
-    for c in bad:
-        console.print(f"[{'red' if r.status == 'failed' else 'yellow'}]✗ {c.name}[/] {c.detail}")
-    good = len(r.checks) - len(bad)
-    console.print(f"{good} checks passed, {len(bad)} not")
+    console.print()
+    console.print(f"检查 checks：{len(r.checks) - len(bad)} 项通过 passed，{len(bad)} 项未通过 not passed",
+                  markup=False)
+    if bad:
+        grid = Table.grid(padding=(0, 1))
+        grid.add_column(no_wrap=False)
+        grid.add_column(overflow="fold")
+        mark = "red" if r.status == "failed" else "yellow"
+        for c in bad:
+            name = Text(RULE_NAME.get(c.rule) or KIND_NAME.get(str(c.kind), c.rule), style=mark)
+            about = _subject(r.template, c.subject, c.rule) if r.template else ""
+            grid.add_row(Text("✗", style=mark),
+                         Text.assemble(name, f"：{about}" if about else "", "  ", c.name, "\n", c.detail))
+        console.print(Padding(grid, (0, 0, 0, 2)))
 
 
-def report_table(r: Report, table: str) -> Table:
-    rows = schema.rows(r.template, table)
-    cols: list[str] = []
+def _subject(template: str, subject: str, rule: str) -> str:
+    """What a check was on, in the form's words: a cell, a row, a table, an applicant column."""
+    table, _, rest = subject.partition(".")
+    row, _, col = rest.partition(".")
+    if table not in schema.TABLES:  # an identity's subject: a row or an applicant column
+        table, row, col = ("applications", "", subject) if rule in ("outcomes_sum", "balance") else \
+            ("appeals" if rule == "appeal_sum" else "applications", subject, "")
+    rows = schema.rows(template, table)
+    if not row and col in schema.APPLICANT_COLS:
+        return _col_label(template, table, rows[0], col)
+    if row not in rows:
+        return TABLE_TITLE[table] if subject == table else ""
+    label = schema.row_label(template, table, row)
+    return f"{label} · {_col_label(template, table, row, col)}" if col in schema.cols(template, table, row) \
+        else label
+
+
+def _col_label(template: str, table: str, row: str, col: str) -> str:
+    return next(c.col_label for c in schema.codes(template) if c.key == f"{table}.{row}.{col}")
+
+
+def _legend() -> Table:
+    g = Table.grid(padding=(0, 2))
+    g.add_column()
+    g.add_column()
+    g.add_column(overflow="fold")
+    g.add_row("说明 legend", "空白", "报告中此格为空 blank in the report (empty, /, 无)")
+    g.add_row("", Text("·", style="dim"), "未读取 not read: table cut or missing, row not found")
+    g.add_row("", Text("5*", style="italic cyan"), "推算值 inferred: not printed, deduced from the sums")
+    g.add_row("", "+N -N", "本年增/减 increase / decrease")
+    g.add_row("", "件 万元", "单位 units: 件 count, 万元 10,000 yuan")
+    return g
+
+
+def _print_table(console: Console, r: Report, template: str, table: str, plain: bool):
+    status = r.tables.get(table)
+    title = Text.assemble(("\n" + TABLE_TITLE[table], "bold"), f"  {table}")
+    if status is not None:
+        zh, style = TABLE_STATUS[str(status)]
+        title.append(" · ")
+        title.append(f"{zh} {status}", style=style)
+    console.print(title, overflow="fold")
+    rows = schema.rows(template, table)
+    if status in (TableStatus.CUT, TableStatus.MISSING) and all(
+            c.value is None for k, c in r.cells.items() if k.startswith(f"{table}.")):
+        what = "表格被截断" if status is TableStatus.CUT else "未找到表格"
+        console.print(f"  （{what}，未读取任何数值 no values read）", markup=False)
+        return
+    if table == "disclosure":  # one small table per item of 第二十条, as the form prints them
+        groups: dict[str, list[str]] = {}
+        for row in rows:
+            groups.setdefault(_number(template, table, row), []).append(row)
+        width = max(cell_len(line.label) for line in _lines(template, table, rows))
+        for number, group in groups.items():
+            article, _, item = number.partition(".")
+            heading = f"第二十条第（{NUMERALS[int(item)]}）项" if article == "20" and item.isdigit() else number
+            console.print(Text(heading, style="bold"))
+            console.print(_grid(console, r, template, table, _lines(template, table, group), "信息内容", plain,
+                                width))
+        return
+    lines = _lines(template, table, rows)
+    unit = UNIT_NAME[schema.unit(template, f"{table}.{rows[0]}.{schema.cols(template, table, rows[0])[0]}")]
+    console.print(_grid(console, r, template, table, lines, f"单位：{unit}", plain))
+
+
+@cache
+def _number(template: str, table: str, row: str) -> str:
+    return next(c.number for c in schema.codes(template) if c.table == table and c.row == row)
+
+
+def _lines(template: str, table: str, rows: tuple[str, ...] | list[str]) -> list[_Line]:
+    """The form's two-level rows: `（三）不予公开 1.属于国家秘密` is `1.属于国家秘密` under a
+    heading line `（三）不予公开`; the applications' （一）…（七） sit under 三、本年度办理结果."""
+    out: list[_Line] = []
+    parent = None
     for row in rows:
-        for c in schema.cols(r.template, table, row):
+        label, number, depth = schema.row_label(template, table, row), _number(template, table, row), 0
+        if table == "applications":
+            if number.startswith("三."):
+                if not any(line.label == OUTCOMES_HEADING for line in out):
+                    out.append(_Line(0, OUTCOMES_HEADING, None))
+                depth = 1
+            elif number in NUMERALS:
+                label = f"{number}、{label}"
+        head, _, sub = label.partition(" ")
+        if sub:
+            if head != parent:
+                out.append(_Line(depth, head, None))
+                parent = head
+            out.append(_Line(depth + 1, sub, row))
+        else:
+            parent = None
+            out.append(_Line(depth, label, row))
+    return out
+
+
+def _grid(console: Console, r: Report, template: str, table: str, lines: list[_Line], corner: str,
+          plain: bool, label_min: int = 0) -> Table:
+    """One table of the form: its row labels (wrapped in their column, sub-rows indented), then
+    its value columns, as wide as their values and headers (folded or short when narrow)."""
+    cols: list[str] = []
+    for line in lines:
+        for c in schema.cols(template, table, line.row) if line.row else ():
             if c not in cols:
                 cols.append(c)
-    t = Table(title=table, title_justify="left", show_lines=False, pad_edge=False)
-    t.add_column("row")
+    cells = {(line.row, c): _cell(r, template, f"{table}.{line.row}.{c}")
+             for line in lines if line.row for c in schema.cols(template, table, line.row)}
+    full, short = [], []
     for c in cols:
-        t.add_column(c, justify="right")
-    for row in rows:
-        line = [f"{schema.row_label(r.template, table, row)[:18]}"]
-        for c in cols:
-            cell = r.cells.get(f"{table}.{row}.{c}")
-            if cell is None:
-                line.append("")
-            elif cell.value is None:
-                line.append("[dim]·[/]")
-            else:
-                line.append(f"[italic cyan]{cell.value}*[/]" if cell.inferred else str(cell.value))
-        t.add_row(*line)
+        row = next(line.row for line in lines if line.row and (line.row, c) in cells)
+        key = f"{table}.{row}.{c}"
+        label = _col_label(template, table, row, c)
+        if table == "disclosure":
+            if "单位" not in label:
+                label += f"（{UNIT_NAME[schema.unit(template, key)]}）"
+        else:
+            label = label.rpartition(" ")[2]  # 法人或其他组织 商业企业 → 商业企业 (the legend says whose)
+        full.append(label)
+        short.append(SHORT_HEADER.get(c, label) if table == "applications" else label)
+    values = [max([cell_len(t.plain) for (_, col), t in cells.items() if col == c] + [1]) for c in cols]
+    label_width = max([cell_len(line.label) + 2 * line.depth for line in lines] + [cell_len(corner), label_min])
+    use_short, widths = _fit(console.width, label_width, full, short, values)
+    headers = short if use_short else full
+    if table == "applications":
+        console.print(_applicants(template, table, cols, headers), overflow="fold")
+    t = Table(box=PLAIN_HEAD if plain else box.SIMPLE_HEAD, show_edge=False, pad_edge=False,
+              padding=(0, 0, 0, GAP - 1), collapse_padding=False)
+    t.add_column(Text(corner), overflow="fold", min_width=min(label_min, MIN_LABEL) or None)
+    for h, w in zip(headers, widths, strict=True):
+        t.add_column(Text(h), justify="right", overflow="fold", width=w)
+    for line in lines:
+        label = Padding(Text(line.label, style="" if line.row else "bold", overflow="fold"), (0, 0, 0, 2 * line.depth))
+        t.add_row(label, *[cells.get((line.row, c), Text("")) for c in cols])
     return t
 
 
+def _fit(width: int, label_width: int, full: list[str], short: list[str],
+         values: list[int]) -> tuple[bool, list[int]]:
+    """Short headers or not, and the value columns' widths: full headers on one line if the
+    labels keep room (MIN_LABEL), else the short ones, else headers folded over 2, then 3 lines."""
+    need = min(label_width, MIN_LABEL)
+    tried = (False, values)
+    for lines in (1, 2, 3):
+        for use_short in (False, True) if short != full else (False,):
+            headers = short if use_short else full
+            tried = (use_short, [max(v, _folded(h, lines)) for h, v in zip(headers, values, strict=True)])
+            if width - sum(tried[1]) - GAP * len(headers) >= need:
+                return tried
+    return tried
 
 
-def print_frame(df, fmt: str):
+def _folded(text: str, lines: int) -> int:
+    """The width that folds `text` onto `lines` lines (even, so no Chinese character is split)."""
+    w = -(-cell_len(text) // lines)
+    return w + w % 2
+
+
+def _applicants(template: str, table: str, cols: list[str], headers: list[str]) -> Text:
+    """The applicant columns named in full (自然人；法人或其他组织：商业企业、…；总计), with the
+    short header each stands for when it differs (商业 = 商业企业)."""
+    row = schema.rows(template, table)[0]
+    parts: list[str] = []
+    group, members = "", []
+    for i, c in enumerate(cols):
+        head, _, sub = _col_label(template, table, row, c).partition(" ")
+        name = sub or head
+        if headers[i] != name:
+            name = f"{headers[i]}={name}"
+        if sub:
+            group = head
+            members.append(name)
+            continue
+        if members:
+            parts.append(f"{group}：{'、'.join(members)}")
+            members = []
+        parts.append(name)
+    if members:
+        parts.append(f"{group}：{'、'.join(members)}")
+    return Text("申请人 applicants：" + "；".join(parts))
+
+
+def _cell(r: Report, template: str, key: str) -> Text:
+    cell = r.cells.get(key)
+    if cell is None or cell.value is None:
+        return Text("") if cell is not None and cell.blank else Text("·", style="dim")
+    text = _value(cell.value, schema.unit(template, key) == "signed_count")
+    return Text(text + "*", style="italic cyan") if cell.inferred else Text(text)
+
+
+def _value(v: int | float, signed: bool) -> str:
+    """As printed, every digit kept; a signed count with its sign (`+2`, `-584`)."""
+    s = repr(v) if isinstance(v, float) else str(v)
+    if "e" in s:
+        s = format(Decimal(s), "f")
+    return f"+{s}" if signed and v > 0 else s
+
+
+def print_rows(columns: list[str], rows: list[tuple], fmt: str) -> None:
+    """A query's answer as the database gave it: integers stay integers, decimals keep every
+    digit (the shortest text that reads back as the same float), times are ISO 8601."""
     if fmt == "csv":
-        print(df.to_csv(index=False), end="")
+        w = csv.writer(sys.stdout, lineterminator="\n")
+        w.writerow(columns)
+        w.writerows([_plain(v) for v in row] for row in rows)
     elif fmt == "json":
-        print(df.to_json(orient="records", force_ascii=False))
+        records = [{c: _json(v) for c, v in zip(columns, row, strict=True)} for row in rows]
+        print(json.dumps(records, ensure_ascii=False, default=str))
     else:
         t = Table(pad_edge=False)
-        for c in df.columns:
-            t.add_column(str(c), justify="right" if df[c].dtype.kind in "iuf" else "left")
-        for row in df.itertuples(index=False):
-            t.add_row(*["" if v is None or v != v else f"{v:.4g}" if isinstance(v, float) else str(v) for v in row])
+        numeric = [bool(rows) and all(isinstance(r[i], int | float | Decimal) or r[i] is None for r in rows)
+                   for i in range(len(columns))]
+        for c, right in zip(columns, numeric, strict=True):
+            t.add_column(str(c), justify="right" if right else "left", overflow="fold")
+        for row in rows:
+            t.add_row(*[_plain(v) for v in row])
         Console(highlight=False).print(t)
+
+
+def _plain(v) -> str:
+    if v is None or (isinstance(v, float) and v != v):
+        return ""
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, datetime | date):
+        return v.isoformat()
+    return repr(v) if isinstance(v, float) else str(v)
+
+
+def _json(v):
+    if isinstance(v, float) and v != v:
+        return None
+    if isinstance(v, datetime | date):
+        return v.isoformat()
+    if isinstance(v, Decimal):
+        return int(v) if v == v.to_integral_value() else float(v)
+    return v
 
 
 def pipeline_summary(console: Console, db: Path, result: dict):
@@ -98,9 +362,11 @@ def pipeline_summary(console: Console, db: Path, result: dict):
         for source, stage, reason in fails:
             console.print(f"[red]✗[/] {source} ({stage}): {reason}", soft_wrap=True)
         console.print(f"\nDuckDB: {db}   example query:\n{EXAMPLE_QUERY}\n", soft_wrap=True)
-        console.print(con.execute(EXAMPLE_QUERY).df().to_string(index=False))
+        cur = con.execute(EXAMPLE_QUERY)
+        columns, rows = [d[0] for d in cur.description or []], cur.fetchall()
     finally:
         con.close()
+    print_rows(columns, rows, "table")
 
 
 def jsonl_summary(console: Console, records: list[dict]):

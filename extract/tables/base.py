@@ -49,10 +49,11 @@ class TableRead:
     cut: bool = False  # the text stops inside this table: its cells were read, then dropped
 
     def put(self, key: str, read: Read | None):
+        """A cell of a row placed in the table: an empty grid cell or a blank mark is blank."""
         if read is None:
-            self.cells[key] = CellValue(None)
+            self.cells[key] = CellValue(None, blank=True)
         else:
-            self.cells[key] = CellValue(read.value, (read.start, read.end))
+            self.cells[key] = CellValue(read.value, (read.start, read.end), blank=read.value is None)
 
 
 def cell_values(cell: Cell) -> list[Read] | None:
