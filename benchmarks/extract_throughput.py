@@ -1,65 +1,81 @@
-"""Extraction throughput on one core: the dev corpus repeated to N reports.
+"""Extraction throughput on one core, the way a user runs it: `xxgk extract --jsonl DIR`.
 
-    python benchmarks/extract_throughput.py [--reports 5000] [--corpus DIR]
+    python benchmarks/extract_throughput.py [--reports 5000] [--core 0]
 
-Writes N report files (the corpus's reports, cycled) to a temporary folder, then times, in
-this one process (one core):
-  1. read + decode only (the floor: what any reader must pay), and
-  2. the full extraction (`xxgk.extract.report.extract_file`) of the same files.
-Prints reports/s and MB/s for both, and peak memory. Label matches are cached per process,
-as in real runs, where thousands of reports share the official labels.
+Writes N report files cycled from the text, markdown and HTML gold reports of
+tests/fixtures/corpus/{dev,real} to a temporary folder, then, pinned to one core (taskset):
+  1. the floor: a Python process that reads every file, decodes it and finds every number
+     with one regular expression (what any Python parser of these files pays at least);
+  2. `xxgk extract --jsonl DIR > /dev/null`, start-up included;
+  3. start-up alone: `xxgk extract --jsonl` on one small report.
+Prints reports/s for each, the ratio of 2 to 1, and peak memory of 2.
 """
 from __future__ import annotations
 
 import argparse
 import itertools
 import resource
+import shutil
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
 
-from xxgk.extract.decode import decode_text
-from xxgk.extract.report import extract_file
-
 ROOT = Path(__file__).resolve().parents[1]  # the checkout: the benchmark reads its test corpus
-DEFAULT_CORPUS = ROOT / "tests" / "fixtures" / "corpus" / "dev"
+CORPUS = [ROOT / "tests" / "fixtures" / "corpus" / d for d in ("dev", "real")]
+XXGK = Path(sys.executable).with_name("xxgk")
+
+FLOOR = r"""
+import pathlib, re, sys
+number = re.compile(r"\d[\d,]*(?:\.\d+)?")
+n = 0
+for f in sorted(pathlib.Path(sys.argv[1]).iterdir()):
+    data = f.read_bytes()
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        text = data.decode("gb18030", errors="replace")
+    n += len(number.findall(text))
+print(n)
+"""
+
+
+def timed(cmd: list[str], core: int) -> tuple[float, int]:
+    """Wall time of a command pinned to one core, and its peak resident memory in MB."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    t0 = time.perf_counter()
+    subprocess.run(["taskset", "-c", str(core), *cmd], check=True, stdout=subprocess.DEVNULL)
+    elapsed = time.perf_counter() - t0
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return elapsed, max(peak, before) // 1024
 
 
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--reports", type=int, default=5000)
-    p.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
+    p.add_argument("--core", type=int, default=0)
     a = p.parse_args()
-    sources = sorted(f for f in a.corpus.iterdir() if f.suffix in (".txt", ".md", ".html"))
-    with tempfile.TemporaryDirectory() as tmp:
-        files = []
-        for i, src in zip(range(a.reports), itertools.cycle(sources)):
-            dst = Path(tmp) / f"{i:06d}_{src.name}"
-            dst.write_bytes(src.read_bytes())
-            files.append(dst)
-        total_mb = sum(f.stat().st_size for f in files) / 1e6
-
-        extract_file(files[0])  # load jieba's dictionary once, outside the timing
-
-        t0 = time.perf_counter()
-        for f in files:
-            decode_text(f.read_bytes())
-        t_decode = time.perf_counter() - t0
-
-        t0 = time.perf_counter()
-        statuses: dict[str, int] = {}
-        for f in files:
-            r = extract_file(f)
-            statuses[r.status] = statuses.get(r.status, 0) + 1
-        t_extract = time.perf_counter() - t0
-
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    n = len(files)
-    print(f"corpus: {len(sources)} reports from {a.corpus.name}/, repeated to {n} files, {total_mb:.1f} MB")
-    print(f"read+decode : {t_decode:7.2f} s  {n / t_decode:9.0f} reports/s  {total_mb / t_decode:7.1f} MB/s")
-    print(f"extract     : {t_extract:7.2f} s  {n / t_extract:9.0f} reports/s  {total_mb / t_extract:7.1f} MB/s")
-    print(f"statuses    : {statuses}")
-    print(f"peak memory : {peak_mb:.0f} MB")
+    sources = sorted(f for d in CORPUS for f in d.iterdir() if f.suffix in (".txt", ".md", ".html"))
+    tmp = Path(tempfile.mkdtemp(prefix="xxgk-bench-"))
+    try:
+        folder = tmp / "reports"
+        folder.mkdir()
+        for i, src in zip(range(a.reports), itertools.cycle(sources), strict=False):
+            (folder / f"{i:06d}_{src.name}").write_bytes(src.read_bytes())
+        mb = sum(f.stat().st_size for f in folder.iterdir()) / 1e6
+        n = a.reports
+        t_floor, _ = timed([sys.executable, "-c", FLOOR, str(folder)], a.core)
+        t_extract, peak = timed([str(XXGK), "extract", "--jsonl", str(folder)], a.core)
+        t_start, _ = timed([str(XXGK), "extract", "--jsonl", str(sources[0])], a.core)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    print(f"corpus      : {len(sources)} gold reports (text, markdown, HTML), cycled to {n} files, {mb:.1f} MB")
+    print(f"floor       : {t_floor:7.2f} s  {n / t_floor:8.0f} reports/s  (read, decode, find every number)")
+    print(f"xxgk extract: {t_extract:7.2f} s  {n / t_extract:8.0f} reports/s  "
+          f"= {t_floor / t_extract:.3f} x the floor   (--jsonl, one core, start-up included)")
+    print(f"start-up    : {t_start:7.2f} s  (xxgk extract --jsonl on one report)")
+    print(f"peak memory : {peak} MB (xxgk extract)")
 
 
 if __name__ == "__main__":

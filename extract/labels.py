@@ -11,15 +11,14 @@ is treated as no label, and the table reader places that row by its position ins
 """
 from __future__ import annotations
 
+import json
 import logging
 import math
 from dataclasses import dataclass
 from functools import cache
+from importlib import resources
 
-import jieba
 import regex
-
-jieba.setLogLevel(logging.WARNING)
 
 # Numbering (一、 （三） 1. 2、) and anything that is not a letter or digit carries no meaning.
 _NUMBERING = regex.compile(r"[（(]?[一二三四五六七八九十]+[)）、.．]|[（(]\d+[)）]|\d+\s*[.、．]")
@@ -37,8 +36,27 @@ def _bigrams(text: str) -> set[str]:
     return {text[i: i + 2] for i in range(len(text) - 1)} or ({text} if text else set())
 
 
+# jieba's words of every official label, shipped with the package: loading jieba's dictionary
+# costs half a second at every start, for labels that never change. `python -m
+# xxgk.extract.labels` writes the file again from jieba (a test checks it is up to date).
+WORDS_FILE = "official_words.json"
+
+
+@cache
+def _official_words() -> dict[str, list[str]]:
+    return json.loads(resources.files("xxgk.extract").joinpath(WORDS_FILE).read_text(encoding="utf-8"))
+
+
 @cache
 def _words(text: str) -> frozenset[str]:
+    known = _official_words().get(text)
+    return frozenset(known) if known is not None else jieba_words(text)
+
+
+def jieba_words(text: str) -> frozenset[str]:
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)
     return frozenset(w for w in jieba.lcut(text) if len(w) >= 2)
 
 
@@ -96,3 +114,23 @@ class LabelMatcher:
             if len(self._cache) < 100_000:
                 self._cache[text] = hit
         return hit
+
+
+def official_labels() -> set[str]:
+    """Every official label the table readers match against, cleaned."""
+    from xxgk.extract.tables import applications, disclosure
+    from xxgk.schema import TEMPLATES
+
+    return {clean(label) for t in TEMPLATES for module in (applications, disclosure)
+            for label in module.labels(t).values()}
+
+
+def write_official_words(path) -> None:
+    words = {label: sorted(jieba_words(label)) for label in sorted(official_labels())}
+    path.write_text(json.dumps(words, ensure_ascii=False, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    from pathlib import Path
+
+    write_official_words(Path(__file__).with_name(WORDS_FILE))

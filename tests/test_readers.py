@@ -83,3 +83,13 @@ def test_a_bad_report_is_not_an_internal_error():
     assert r.status == Status.FAILED and r.internal_error is None
     (failure,) = report_rows("cd" * 32, r, datetime(2026, 1, 1, tzinfo=UTC))["failures"]
     assert failure["kind"] == "report" and failure["traceback"] is None
+
+
+def test_the_shipped_label_words_are_jiebas():
+    """extract/official_words.json saves loading jieba at every start; it must say what jieba
+    says of today's official labels (`python -m xxgk.extract.labels` writes it again)."""
+    from xxgk.extract.labels import _official_words, jieba_words, official_labels
+
+    shipped = _official_words()
+    assert set(shipped) == official_labels()
+    assert all(frozenset(words) == jieba_words(label) for label, words in shipped.items())

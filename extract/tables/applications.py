@@ -49,12 +49,17 @@ def _short_label(template: str, row: str) -> str:
     return label.split(" ", 1)[1] if " " in label else label
 
 
-@cache
-def matcher(template: str) -> LabelMatcher:
+def labels(template: str) -> dict[str, str]:
+    """Row code → the label a report's row is matched against (2021's single 其他处理 row too)."""
     rows = list(schema.rows(template, TABLE))
     if "other" not in rows:
         rows.append("other")
-    return LabelMatcher({r: _short_label(template, r) for r in rows})
+    return {r: _short_label(template, r) for r in rows}
+
+
+@cache
+def matcher(template: str) -> LabelMatcher:
+    return LabelMatcher(labels(template))
 
 
 def row_variants(template: str) -> list[tuple[str, ...]]:

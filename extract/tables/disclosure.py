@@ -36,9 +36,13 @@ _UNIT = regex.compile(
     r"|[(（]\s*(?:人民币)?\s*(?P<c>万元|亿元|元)\s*[)）]")
 
 
+def labels(template: str) -> dict[str, str]:
+    return {r: schema.row_label(template, TABLE, r) for r in schema.rows(template, TABLE)}
+
+
 @cache
 def matcher(template: str) -> LabelMatcher:
-    return LabelMatcher({r: schema.row_label(template, TABLE, r) for r in schema.rows(template, TABLE)})
+    return LabelMatcher(labels(template))
 
 
 def _units(text: str) -> list[str]:
