@@ -89,14 +89,14 @@ def report_summary(console: Console, r: Report):
                   markup=False)
     if bad:
         grid = Table.grid(padding=(0, 1))
-        grid.add_column(no_wrap=False)
+        grid.add_column()
         grid.add_column(overflow="fold")
         mark = "red" if r.status == "failed" else "yellow"
         for c in bad:
             name = Text(RULE_NAME.get(c.rule) or KIND_NAME.get(str(c.kind), c.rule), style=mark)
             about = _subject(r.template, c.subject, c.rule) if r.template else ""
             grid.add_row(Text("✗", style=mark),
-                         Text.assemble(name, f"：{about}" if about else "", "  ", c.name, "\n", c.detail))
+                         Text.assemble(name, f"：{about}  " if about else " ", c.name, "\n", c.detail))
         console.print(Padding(grid, (0, 0, 0, 2)))
 
 
@@ -104,19 +104,23 @@ def _subject(template: str, subject: str, rule: str) -> str:
     """What a check was on, in the form's words: a cell, a row, a table, an applicant column."""
     table, _, rest = subject.partition(".")
     row, _, col = rest.partition(".")
-    if table not in schema.TABLES:  # an identity's subject: a row or an applicant column
-        table, row, col = ("applications", "", subject) if rule in ("outcomes_sum", "balance") else \
-            ("appeals" if rule == "appeal_sum" else "applications", subject, "")
+    if table not in schema.TABLES:  # an identity's subject: an applicant column or a row
+        if rule in ("outcomes_sum", "balance"):
+            table, row, col = "applications", "", subject
+        else:
+            table, row, col = "appeals" if rule == "appeal_sum" else "applications", subject, ""
     rows = schema.rows(template, table)
     if not row and col in schema.APPLICANT_COLS:
         return _col_label(template, table, rows[0], col)
     if row not in rows:
         return TABLE_TITLE[table] if subject == table else ""
     label = schema.row_label(template, table, row)
-    return f"{label} · {_col_label(template, table, row, col)}" if col in schema.cols(template, table, row) \
-        else label
+    if col in schema.cols(template, table, row):
+        return f"{label} · {_col_label(template, table, row, col)}"
+    return label
 
 
+@cache
 def _col_label(template: str, table: str, row: str, col: str) -> str:
     return next(c.col_label for c in schema.codes(template) if c.key == f"{table}.{row}.{col}")
 
@@ -205,11 +209,13 @@ def _grid(console: Console, r: Report, template: str, table: str, lines: list[_L
         for c in schema.cols(template, table, line.row) if line.row else ():
             if c not in cols:
                 cols.append(c)
-    cells = {(line.row, c): _cell(r, template, f"{table}.{line.row}.{c}")
-             for line in lines if line.row for c in schema.cols(template, table, line.row)}
+    rows = [line.row for line in lines if line.row]
+    cells = {(row, c): _cell(r, template, f"{table}.{row}.{c}")
+             for row in rows for c in schema.cols(template, table, row)}
+    starred = {c for (_, c), t in cells.items() if t.plain.endswith("*")}  # inferred values in them
     full, short = [], []
     for c in cols:
-        row = next(line.row for line in lines if line.row and (line.row, c) in cells)
+        row = next(row for row in rows if (row, c) in cells)
         key = f"{table}.{row}.{c}"
         label = _col_label(template, table, row, c)
         if table == "disclosure":
@@ -219,20 +225,24 @@ def _grid(console: Console, r: Report, template: str, table: str, lines: list[_L
             label = label.rpartition(" ")[2]  # 法人或其他组织 商业企业 → 商业企业 (the legend says whose)
         full.append(label)
         short.append(SHORT_HEADER.get(c, label) if table == "applications" else label)
-    values = [max([cell_len(t.plain) for (_, col), t in cells.items() if col == c] + [1]) for c in cols]
-    label_width = max([cell_len(line.label) + 2 * line.depth for line in lines] + [cell_len(corner), label_min])
-    use_short, widths = _fit(console.width, label_width, full, short, values)
+    widest = [max([cell_len(t.plain) for (_, col), t in cells.items() if col == c] + [1]) for c in cols]
+    label_width = max([cell_len(line.label) + 2 * line.depth for line in lines] + [cell_len(corner)])
+    use_short, widths = _fit(console.width, label_width, full, short, widest)
     headers = short if use_short else full
     if table == "applications":
         console.print(_applicants(template, table, cols, headers), overflow="fold")
     t = Table(box=PLAIN_HEAD if plain else box.SIMPLE_HEAD, show_edge=False, pad_edge=False,
               padding=(0, 0, 0, GAP - 1), collapse_padding=False)
-    t.add_column(Text(corner), overflow="fold", min_width=min(label_min, MIN_LABEL) or None)
+    room = console.width - sum(widths) - GAP * len(widths)  # label_min: as wide as its sister tables' labels
+    t.add_column(Text(corner), overflow="fold", min_width=min(label_min, room) if label_min else None)
     for h, w in zip(headers, widths, strict=True):
         t.add_column(Text(h), justify="right", overflow="fold", width=w)
     for line in lines:
-        label = Padding(Text(line.label, style="" if line.row else "bold", overflow="fold"), (0, 0, 0, 2 * line.depth))
-        t.add_row(label, *[cells.get((line.row, c), Text("")) for c in cols])
+        name = Padding(Text(line.label, style="" if line.row else "bold", overflow="fold"), (0, 0, 0, 2 * line.depth))
+        values = [cells.get((line.row, c), Text("")) if line.row else Text("") for c in cols]
+        # digits aligned in a column with inferred values: `21` over `0*`, a space after the 21
+        t.add_row(name, *[Padding(v, (0, 1, 0, 0)) if c in starred and not v.plain.endswith("*") else v
+                          for c, v in zip(cols, values, strict=True)])
     return t
 
 
@@ -252,14 +262,15 @@ def _fit(width: int, label_width: int, full: list[str], short: list[str],
 
 
 def _folded(text: str, lines: int) -> int:
-    """The width that folds `text` onto `lines` lines (even, so no Chinese character is split)."""
+    """The width that folds `text` onto `lines` lines: even, so no Chinese character is split,
+    and never under two characters a line."""
     w = -(-cell_len(text) // lines)
-    return w + w % 2
+    return min(cell_len(text), max(4, w + w % 2))
 
 
 def _applicants(template: str, table: str, cols: list[str], headers: list[str]) -> Text:
-    """The applicant columns named in full (自然人；法人或其他组织：商业企业、…；总计), with the
-    short header each stands for when it differs (商业 = 商业企业)."""
+    """The applicant columns named in full (自然人，法人或其他组织（商业企业 …），总计), with the
+    short header each stands for when it differs (商业=商业企业)."""
     row = schema.rows(template, table)[0]
     parts: list[str] = []
     group, members = "", []
@@ -273,12 +284,12 @@ def _applicants(template: str, table: str, cols: list[str], headers: list[str]) 
             members.append(name)
             continue
         if members:
-            parts.append(f"{group}：{'、'.join(members)}")
+            parts.append(f"{group}（{' '.join(members)}）")
             members = []
         parts.append(name)
     if members:
-        parts.append(f"{group}：{'、'.join(members)}")
-    return Text("申请人 applicants：" + "；".join(parts))
+        parts.append(f"{group}（{' '.join(members)}）")
+    return Text("申请人 applicants：" + "，".join(parts))
 
 
 def _cell(r: Report, template: str, key: str) -> Text:
