@@ -51,4 +51,5 @@ LEFT JOIN app_peals p USING (sha256);
 -- normalised name when that is unknown, so 洪泽区人民政府 and 淮安市洪泽区人民政府 are one agency.
 CREATE OR REPLACE VIEW agency_year AS
 SELECT * FROM report_headline
-QUALIFY row_number() OVER (PARTITION BY agency_key, report_year ORDER BY status = 'ok' DESC, sha256) = 1;
+QUALIFY row_number() OVER (PARTITION BY coalesce(agency_key, sha256), report_year  -- an unknown agency is its own
+                           ORDER BY status = 'ok' DESC, sha256) = 1;
