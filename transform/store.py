@@ -35,6 +35,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from xxgk.extract.report import PARSER_VERSION
+from xxgk.schema.views import descriptions
 from xxgk.transform.datasets import ALL, BATCH, dictionary_rows, source_rows, to_table, with_places
 from xxgk.transform.warehouse import build_database, view_sql
 
@@ -236,7 +237,7 @@ def _fingerprint(parts, fetch_failures, overrides, current, sources) -> str:
 
     state = {"batches": [p.name for p in parts], "failures": fetch_failures, "overrides": overrides,
              "current": current, "sources": [asdict(e) for e in sources or []],
-             "sql": view_sql(),
+             "sql": view_sql(), "comments": descriptions(),
              "parser": PARSER_VERSION}
     return hashlib.sha256(json.dumps(state, sort_keys=True, default=str).encode()).hexdigest()
 

@@ -5,7 +5,7 @@
     xxgk run [--folder DIR] [--urls FILE]   the pipeline: ingest/crawl → extract → publish
     xxgk query "SQL" [--csv|--json]   read-only SQL against the DuckDB database (sandboxed)
     xxgk stats [--year Y] [--region R]  the headline figures
-    xxgk report [--out FILE]          one self-contained HTML page with charts
+    xxgk report [--out FILE]          one self-contained HTML page with charts (DATA/processed/report.html)
     xxgk snapshot                     a versioned, reproducible snapshot for researchers
     xxgk serve                        the nightly deployment (cron), served by this process
 """
@@ -141,7 +141,10 @@ def run(folder, urls, data, runner):
 
         # The lock first: a second run is refused in an instant, not after starting Prefect.
         with store.lock(Path(data) / "processed", Path(data)):
-            processes.share_embedded_server()
+            try:
+                processes.share_embedded_server()
+            except processes.ServerDidNotStart as e:
+                fail(str(e))
             result = run_flow(folder, urls, data, runner)
     pipeline_summary(Console(highlight=False), Path(data) / "processed" / "xxgk.duckdb", result)
 
@@ -151,7 +154,9 @@ def run(folder, urls, data, runner):
 @click.option("--out", default="snapshots", show_default=True, help="Where snapshots are written.")
 def snapshot(data, out):
     """Write a versioned, reproducible snapshot of the current release for researchers:
-    parquet files, a data dictionary, and a manifest with row counts and sha256 of every file.
+    parquet files, a data dictionary, a Frictionless Data Package (datapackage.json), a
+    CITATION.cff, and a manifest with row counts and sha256 of every file. Title, licence,
+    contributors and repository come from XXGK_HOME/xxgk.toml [package] and XXGK_PACKAGE_*.
     A release whose files differ from its own manifest's sha256 is refused."""
     from xxgk.transform.snapshot import TamperedRelease, make_snapshot
 
@@ -159,9 +164,14 @@ def snapshot(data, out):
     if not current.exists():
         raise click.ClickException(f"nothing published under {current}: run `xxgk run` first")
     try:
-        path = make_snapshot(current.resolve(), Path(out))
-    except TamperedRelease as e:
+        package = config.package()
+    except config.ConfigError as e:
         raise click.ClickException(str(e)) from None
+    with environment_errors(out):
+        try:
+            path = make_snapshot(current.resolve(), Path(out), package)
+        except TamperedRelease as e:
+            raise click.ClickException(str(e)) from None
     click.echo(path)
 
 
@@ -188,10 +198,18 @@ def _database_path(data: str) -> Path:
 
 
 def _database(data: str):
-    """The sandboxed connection (read-only, nothing outside the file, read statements only)."""
-    from xxgk.transform.warehouse import query_connection
+    """The sandboxed connection (read-only, nothing outside the file, read statements only).
+    A database another program holds locked is answered from its release's parquet files,
+    said in one line on stderr."""
+    from xxgk.transform.warehouse import Unavailable, query_connection
 
-    return query_connection(_database_path(data))
+    try:
+        con = query_connection(_database_path(data))
+    except Unavailable as e:
+        fail(str(e))
+    if con.note:
+        click.echo(f"xxgk: {con.note}", err=True)
+    return con
 
 
 @main.command()
@@ -268,13 +286,16 @@ def stats(year, region, data, fmt):
 
 @main.command()
 @data_option
-@click.option("--out", default="data/processed/report.html", show_default=True, help="Where to write the page.")
+@click.option("--out", default=None, show_default="DATA/processed/report.html", help="Where to write the page.")
 def report(data, out):
-    """Write one self-contained HTML page with charts: requests and outcomes by year, refusal
-    reasons, regions compared, data quality."""
+    """Write one self-contained HTML page with charts, one report per agency and year, per
+    administrative level: requests and outcomes by year, provinces, refusal reasons, granted
+    rates, applicants, correction rates, agencies over the years, data quality."""
     from xxgk.transform.report_page import write_report
 
-    click.echo(write_report(_database_path(data), Path(out)))
+    db = _database_path(data)
+    with environment_errors(data):
+        click.echo(write_report(db, Path(out) if out else Path(data) / "processed" / "report.html"))
 
 
 if __name__ == "__main__":

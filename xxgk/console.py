@@ -350,9 +350,10 @@ def _json(v):
 
 
 def pipeline_summary(console: Console, db: Path, result: dict):
-    import duckdb
+    from xxgk.transform.warehouse import query_connection
 
-    con = duckdb.connect(str(db), read_only=True)
+    # the analysts' sandbox: it still answers while another program holds the file's lock
+    con = query_connection(db)
     try:
         row = con.execute("SELECT count(*) FROM reports").fetchone()
         assert row is not None  # an aggregate without GROUP BY returns one row

@@ -1,0 +1,272 @@
+"""`xxgk snapshot` as a data package researchers can cite: datapackage.json (Frictionless Data
+Package, validated by the real `frictionless` command), CITATION.cff, and the configuration they
+take their title, licence, contributors and repository from."""
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+import yaml
+
+from conftest import CORPUS
+from xxgk import config
+from xxgk.config import ConfigError, Contributor, Package
+from xxgk.extract.report import PARSER_VERSION
+from xxgk.schema.datasets import datasets
+from xxgk.transform.snapshot import SOURCES_INLINE, citation, package_sources
+
+BIN = Path(sys.executable).parent
+FRICTIONLESS = BIN / "frictionless"
+PACKAGE = Package(title="测试 test package", license="CC0-1.0",
+                  contributors=(Contributor("Wang Fang", "wang@example.org", "author"),
+                                Contributor("Open Data Lab", None, "publisher")),
+                  repository="https://example.org/xxgk")
+ENV_KEYS = ("XXGK_PACKAGE_TITLE", "XXGK_PACKAGE_LICENSE", "XXGK_PACKAGE_LICENCE", "XXGK_PACKAGE_REPOSITORY",
+            "XXGK_PACKAGE_CONTRIBUTORS")
+
+
+# -- configuration --------------------------------------------------------------------------
+
+@pytest.fixture
+def home(tmp_path, monkeypatch) -> Path:
+    monkeypatch.setenv("XXGK_HOME", str(tmp_path))
+    for k in ENV_KEYS:
+        monkeypatch.delenv(k, raising=False)
+    return tmp_path
+
+
+def test_package_defaults_without_configuration(home):
+    p = config.package()
+    assert p == Package()
+    assert (p.license, p.contributors, p.repository) == ("CC-BY-4.0", (Contributor("xxgk contributors"),), None)
+
+
+def test_package_from_xxgk_toml_and_the_environment(home, monkeypatch):
+    (home / "xxgk.toml").write_text('''
+[package]
+title = "政府信息公开 tables"
+licence = "ODC-By-1.0"
+repository = "https://example.org/xxgk"
+contributors = [
+  {title = "Wang Fang", email = "wang@example.org"},
+  {title = "Open Data Lab", role = "publisher"},
+]
+''', encoding="utf-8")
+    assert config.package() == Package("政府信息公开 tables", "ODC-By-1.0",
+                                       (Contributor("Wang Fang", "wang@example.org", "author"),
+                                        Contributor("Open Data Lab", None, "publisher")),
+                                       "https://example.org/xxgk")
+    monkeypatch.setenv("XXGK_PACKAGE_LICENSE", "CC-BY-SA-4.0")
+    monkeypatch.setenv("XXGK_PACKAGE_CONTRIBUTORS", "Li Lei <li@example.org>; Han Meimei")
+    p = config.package()
+    assert p.license == "CC-BY-SA-4.0" and p.title == "政府信息公开 tables"
+    assert p.contributors == (Contributor("Li Lei", "li@example.org"), Contributor("Han Meimei"))
+
+
+@pytest.mark.parametrize("toml,says", [
+    ("[package\ntitle = 1", "xxgk.toml"),
+    ("package = 3", "`package` must be a table"),
+    ("[package]\ntitle = 3", "title must be a non-empty string"),
+    ("[package]\nlicense = 'CC BY 4.0'", "give an SPDX identifier"),
+    ("[package]\nrepository = 'example.org'", "give the URL of the code"),
+    ("[package]\ncontributors = [{email = 'a@b.c'}]", "contributors[0] needs a title"),
+    ("[package]\ncontributors = [{title = 'A', role = 'boss'}]", "role 'boss' is not one of author, publisher"),
+    ("[package]\ncontributors = 'A'", "contributors must be a list"),
+])
+def test_a_bad_configuration_is_one_clear_error(home, toml, says):
+    (home / "xxgk.toml").write_text(toml, encoding="utf-8")
+    with pytest.raises(ConfigError) as e:
+        config.package()
+    assert says in str(e.value) and "\n" not in str(e.value)
+
+
+def test_many_inputs_are_listed_in_the_sources_resource():
+    one = {"source": "https://www.example.gov.cn/1.html", "fetched_at": "2024-03-01T02:00:00+00:00",
+           "sha256": "ab" * 32, "status": "stored"}
+    assert package_sources([one]) == [{"title": one["source"], "path": one["source"],
+                                       "fetched": "2024-03-01T02:00:00Z", "sha256": "ab" * 32, "status": "stored"}]
+    many = package_sources([one] * (SOURCES_INLINE + 1))
+    assert len(many) == 1 and many[0]["path"] == "sources.csv"
+    assert f"The {SOURCES_INLINE + 1} inputs" in many[0]["title"]
+
+
+def test_citation_cff_names_the_authors():
+    cff = yaml.safe_load(citation("0.3.0+abc", PACKAGE, "2024-03-01T02:00:00Z"))
+    assert cff == {
+        "cff-version": "1.2.0", "message": "If you use these data, please cite them as below.", "type": "dataset",
+        "title": "测试 test package", "version": "0.3.0+abc", "date-released": "2024-03-01", "license": "CC0-1.0",
+        "repository-code": "https://example.org/xxgk",
+        "authors": [{"name": "Wang Fang", "email": "wang@example.org"}],  # the publisher is not an author
+        "abstract": cff["abstract"], "keywords": cff["keywords"]}
+    no_authors = Package(contributors=(Contributor("Open Data Lab", None, "publisher"),))
+    assert yaml.safe_load(citation("1", no_authors, None))["authors"] == [{"name": "Open Data Lab"}]
+
+
+# -- the snapshot of a real release -----------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def snapshot(tmp_path_factory) -> Path:
+    from xxgk.flows.run import run_flow
+    from xxgk.transform.snapshot import make_snapshot
+
+    root = tmp_path_factory.mktemp("package")
+    inbox = root / "in"
+    inbox.mkdir()
+    for name in ("seed_002.txt", "seed_003.txt", "seed_004.txt"):
+        shutil.copy(CORPUS / "dev" / name, inbox / name)
+    shutil.copy(CORPUS / "real" / "015_suqian_shuyang_fagaiju_2023_crawlhtml.html", inbox / "shuyang.html")
+    (inbox / "empty.txt").write_bytes(b"")
+    run_flow(str(inbox), None, str(root / "data"), runner="thread")
+    return make_snapshot((root / "data" / "processed" / "current").resolve(), root / "snapshots", PACKAGE)
+
+
+def sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.mark.slow
+def test_the_snapshot_is_a_data_package(snapshot):
+    d = json.loads((snapshot / "datapackage.json").read_text(encoding="utf-8"))
+    manifest = json.loads((snapshot / "manifest.json").read_text(encoding="utf-8"))
+    digest = snapshot.name.rsplit("-", 1)[1]
+    assert snapshot.name == f"xxgk-{PARSER_VERSION}-{digest}" == d["id"] == manifest["snapshot"]
+    assert d["name"] == "xxgk" and d["version"] == f"{PARSER_VERSION}+{digest}" == manifest["version"]
+    assert d["title"] == PACKAGE.title
+    assert d["licenses"] == [{"name": "CC0-1.0", "path": "https://creativecommons.org/publicdomain/zero/1.0/",
+                              "title": "Creative Commons Zero v1.0 Universal"}]
+    assert d["contributors"] == [{"title": "Wang Fang", "email": "wang@example.org", "role": "author"},
+                                 {"title": "Open Data Lab", "role": "publisher"}]
+    assert d["homepage"] == "https://example.org/xxgk"
+    # dated by the data: the newest input's fetch time, not the clock
+    fetched = pq.read_table(snapshot / "sources.parquet").column("fetched_at").to_pylist()
+    assert len(fetched) == 5 and d["created"] == max(fetched).replace("+00:00", "Z")
+    assert [s["title"] for s in d["sources"]] == sorted(s["path"] for s in d["sources"])
+    assert all(s["fetched"] and s["status"] == "stored" for s in d["sources"])
+
+    # every parquet file, and the two CSVs, with size, sha256 and the schema module's fields
+    resources = {r["name"]: r for r in d["resources"]}
+    assert list(resources) == [*datasets(), "dictionary-csv", "sources-csv"]
+    for r in resources.values():
+        f = snapshot / r["path"]
+        assert r["bytes"] == f.stat().st_size and r["hash"] == f"sha256:{sha256(f)}" == f"sha256:{manifest['files'][f.name]}"
+        assert (r["format"], r["mediatype"]) == (("parquet", "application/vnd.apache.parquet")
+                                                 if f.suffix == ".parquet" else ("csv", "text/csv"))
+    for name, dataset in datasets().items():
+        fields = {f["name"]: f for f in resources[name]["schema"]["fields"]}
+        for column in dataset.columns:
+            if column.name in ("extracted_at", "at"):  # run-specific: not in the snapshot
+                assert column.name not in fields
+                continue
+            assert fields[column.name]["description"] == column.description
+            assert fields[column.name].get("unit") == column.unit
+        assert list(fields) == pq.read_schema(snapshot / f"{name}.parquet").names
+    cells = {f["name"]: f for f in resources["cells"]["schema"]["fields"]}
+    assert (cells["value"]["type"], cells["value"]["unit"]) == ("integer", "count")
+    assert (cells["amount"]["type"], cells["amount"]["unit"]) == ("number", "wan_yuan")
+    assert cells["inferred"]["type"] == "boolean" and cells["state"]["type"] == "string"
+    assert {f["name"]: f["type"] for f in resources["disclosure"]["schema"]["fields"]}["amount"] == "number"
+    assert resources["cells"]["schema"]["primaryKey"] == ["sha256", "key"]
+    assert {"fields": "sha256", "reference": {"resource": "reports", "fields": "sha256"}} \
+        in resources["cells"]["schema"]["foreignKeys"]
+
+    cff = yaml.safe_load((snapshot / "CITATION.cff").read_text(encoding="utf-8"))
+    assert (cff["cff-version"], cff["version"], cff["license"], cff["date-released"]) == \
+        ("1.2.0", d["version"], "CC0-1.0", d["created"][:10])
+    assert cff["authors"] == [{"name": "Wang Fang", "email": "wang@example.org"}]
+    assert cff["repository-code"] == "https://example.org/xxgk"
+    # the dictionary's place_source values are the ones the data holds
+    values = set(pq.read_table(snapshot / "reports.parquet").column("place_source").to_pylist())
+    text = datasets()["reports"].column("place_source").description
+    assert values - {None} <= {"name", "text", "override"} and all(f"`{v}`" in text for v in ("name", "text", "override"))
+
+
+@pytest.mark.slow
+def test_frictionless_validate_datapackage(snapshot):
+    """`frictionless validate datapackage.json`, as a researcher runs it. The descriptor (Data
+    Package, Table Schemas, keys) is valid, and so are the CSV resources, bytes and sha256
+    included. frictionless 5 cannot check the parquet files whole: it reads them through
+    pandas, where an integer column with nulls turns float and its reader misses the NaN
+    (`value is np.nan`), so each null integer is a type-error on cell "nan"; and it reads them
+    without its byte loader, so it measures no size ("byte-count", actual "None") and no hash
+    (skipped). Those are the only errors allowed here, each checked against the data: every
+    type-error is a null of an integer field. What it does check of the parquet files holds:
+    the other values, the primary keys and the foreign keys."""
+    p = subprocess.run([str(FRICTIONLESS), "validate", "datapackage.json", "--json"], cwd=snapshot,
+                       capture_output=True, text=True, timeout=600)
+    report = json.loads(p.stdout)
+    assert report["errors"] == [] and report["warnings"] == []  # the descriptor
+    tasks = {t["name"]: t for t in report["tasks"]}
+    assert set(tasks) == {*datasets(), "dictionary-csv", "sources-csv"}
+    for name in ("dictionary-csv", "sources-csv"):
+        assert tasks[name]["valid"] and tasks[name]["stats"]["sha256"] == sha256(snapshot / f"{name[:-4]}.csv")
+    descriptor = json.loads((snapshot / "datapackage.json").read_text(encoding="utf-8"))
+    types = {r["name"]: {f["name"]: f["type"] for f in r["schema"]["fields"]} for r in descriptor["resources"]}
+    for name in datasets():
+        table = pq.read_table(snapshot / f"{name}.parquet")
+        nulls = {(i + 2, field) for field, kind in types[name].items() if kind == "integer"
+                 for i, v in enumerate(table.column(field).to_pylist()) if v is None}
+        found = set()
+        for e in tasks[name]["errors"]:
+            if e["type"] == "byte-count":
+                assert e["note"] == f'expected is "{(snapshot / f"{name}.parquet").stat().st_size}" and actual is "None"'
+            else:
+                assert (e["type"], e["cell"], types[name][e["fieldName"]]) == ("type-error", "nan", "integer"), e
+                found.add((e["rowNumber"], e["fieldName"]))
+        assert found <= nulls, name  # never a value that is there
+    assert p.returncode == (0 if report["valid"] else 1)
+
+
+@pytest.mark.slow
+def test_frictionless_validates_every_dataset_as_csv(snapshot, tmp_path):
+    """The same descriptor over CSV copies of the parquet files (what frictionless reads
+    whole): every type, primary key and foreign key holds on the data, `frictionless
+    validate` says VALID and exits 0."""
+    d = json.loads((snapshot / "datapackage.json").read_text(encoding="utf-8"))
+    for r in d["resources"]:
+        if r["format"] == "parquet":
+            table = pq.read_table(snapshot / r["path"])
+            path = tmp_path / f"{r['name']}.parquet.csv"
+            with open(path, "w", encoding="utf-8", newline="") as f:
+                w = csv.writer(f, lineterminator="\r\n")
+                w.writerow(table.column_names)
+                for row in table.to_pylist():
+                    w.writerow(["" if v is None else str(v).lower() if isinstance(v, bool) else v for v in row.values()])
+            r.update(path=path.name, format="csv", mediatype="text/csv", encoding="utf-8",
+                     bytes=path.stat().st_size, hash=f"sha256:{sha256(path)}")
+        else:
+            shutil.copy(snapshot / r["path"], tmp_path / r["path"])
+    (tmp_path / "datapackage.json").write_text(json.dumps(d, ensure_ascii=False), encoding="utf-8")
+    p = subprocess.run([str(FRICTIONLESS), "validate", "datapackage.json"], cwd=tmp_path,
+                       capture_output=True, text=True, timeout=600)
+    assert p.returncode == 0, p.stdout[-3000:]
+    assert "INVALID" not in p.stdout and p.stdout.count("VALID") == len(d["resources"])
+
+
+@pytest.mark.slow
+def test_snapshot_command_takes_the_package_from_xxgk_toml(snapshot, tmp_path):
+    data = snapshot.parent.parent / "data"
+    (tmp_path / "xxgk.toml").write_text('[package]\ntitle = "Configured"\nlicense = "ODbL-1.0"\n'
+                                        'contributors = [{title = "Wang Fang"}]\n', encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if k not in ENV_KEYS}
+    env.update(XXGK_HOME=str(tmp_path), XXGK_PACKAGE_REPOSITORY="https://example.org/code")
+    p = subprocess.run([str(BIN / "xxgk"), "snapshot", "--data", str(data), "--out", str(tmp_path / "out")],
+                       capture_output=True, text=True, timeout=300, env=env)
+    assert p.returncode == 0, p.stderr
+    made = Path(p.stdout.strip())
+    assert made.parent == tmp_path / "out" and made.name != snapshot.name  # another licence: another version
+    d = json.loads((made / "datapackage.json").read_text(encoding="utf-8"))
+    assert (d["title"], d["licenses"][0]["name"], d["homepage"]) == ("Configured", "ODbL-1.0", "https://example.org/code")
+    assert yaml.safe_load((made / "CITATION.cff").read_text(encoding="utf-8"))["authors"] == [{"name": "Wang Fang"}]
+
+    (tmp_path / "xxgk.toml").write_text("[package]\nlicense = 7\n", encoding="utf-8")
+    p = subprocess.run([str(BIN / "xxgk"), "snapshot", "--data", str(data), "--out", str(tmp_path / "out")],
+                       capture_output=True, text=True, timeout=300, env=env)
+    assert p.returncode == 1 and p.stderr == f"Error: {tmp_path / 'xxgk.toml'} [package]: license must be a non-empty string\n"
