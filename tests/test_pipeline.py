@@ -1,6 +1,7 @@
 """The real Prefect flows end to end: folder → raw store → batches → parquet release → DuckDB."""
 from __future__ import annotations
 
+import gzip
 import json
 import os
 import shutil
@@ -175,11 +176,12 @@ def test_snapshot_is_reproducible_from_the_same_raw_store(inbox, tmp_path):
     assert snaps[0].name == snaps[1].name == a["snapshot"]
     assert {p.name: p.read_bytes() for p in snaps[0].iterdir()} == {p.name: p.read_bytes() for p in snaps[1].iterdir()}
     assert a["rows"]["reports"] == 4 and a["rows"]["cells"] == 794 and a["rows"]["failures"] == 1
-    assert set(a["files"]) >= {"cells.parquet", "dictionary.csv", "DATA_DICTIONARY.md", "datapackage.json",
-                               "CITATION.cff", "sources.csv"}
+    assert set(a["files"]) >= {"cells.parquet", "cells.csv.gz", "dictionary.csv.gz", "DATA_DICTIONARY.md",
+                               "datapackage.json", "CITATION.cff", "sources.csv.gz"}
     doc = (snaps[0] / "DATA_DICTIONARY.md").read_text(encoding="utf-8")
     assert "blank" in doc and "| span_start | int32 |" in doc
-    assert "本年收费金额（单位：万元）" in (snaps[0] / "dictionary.csv").read_text(encoding="utf-8")
+    with gzip.open(snaps[0] / "dictionary.csv.gz", "rt", encoding="utf-8") as f:
+        assert "本年收费金额（单位：万元）" in f.read()
 
 
 def test_nightly_deployment_is_scheduled():

@@ -3,8 +3,7 @@ citable.
 
     snapshots/xxgk-<parser version>-<content hash>/
         reports.parquet, cells.parquet, …   rows sorted, run-specific columns dropped
-        dictionary.csv                      every canonical code with its Chinese labels and unit
-        sources.csv                         every input (path or URL), its fetch time and sha256
+        reports.csv.gz, cells.csv.gz, …     the same rows as gzipped CSV (the tabular resources)
         DATA_DICTIONARY.md                  datasets, columns, types, units, value rules
         datapackage.json                    a Frictionless Data Package: every file with its size,
                                             sha256 and Table Schema (types, units, descriptions,
@@ -27,7 +26,9 @@ a snapshot certifies data with fresh checksums, so it must never certify an alte
 from __future__ import annotations
 
 import csv
+import gzip
 import hashlib
+import io
 import json
 import os
 import shutil
@@ -41,7 +42,7 @@ import pyarrow.parquet as pq
 from xxgk import config
 from xxgk.extract.report import PARSER_VERSION
 from xxgk.schema.datasets import UNIT_NAMES, Dataset, datasets
-from xxgk.transform.datasets import ALL, dictionary_rows
+from xxgk.transform.datasets import ALL
 from xxgk.transform.store import tampered
 
 # Columns that depend on the run rather than on the raw store: when a document was extracted
@@ -69,7 +70,7 @@ FOREIGN_KEYS["cells"].append({"fields": ["template", "key"],
 FRICTIONLESS_TYPES = {"string": "string", "int16": "integer", "int32": "integer", "int64": "integer",
                       "float64": "number", "bool": "boolean", "timestamp": "datetime", "date": "date"}
 PARQUET = {"format": "parquet", "mediatype": "application/vnd.apache.parquet"}
-CSV = {"format": "csv", "mediatype": "text/csv", "encoding": "utf-8"}
+CSV = {"format": "csv", "compression": "gz", "mediatype": "text/csv", "encoding": "utf-8"}
 LICENSES = {  # SPDX identifier → (title, URL), for the licences data are usually published under
     "CC-BY-4.0": ("Creative Commons Attribution 4.0 International", "https://creativecommons.org/licenses/by/4.0/"),
     "CC-BY-SA-4.0": ("Creative Commons Attribution-ShareAlike 4.0 International",
@@ -81,7 +82,7 @@ LICENSES = {  # SPDX identifier → (title, URL), for the licences data are usua
                  "https://opendatacommons.org/licenses/pddl/1-0/"),
 }
 # Up to this many inputs are listed in datapackage.json's `sources`; more, and `sources` names
-# the sources.csv resource, which lists every one of them anyway.
+# the `sources` resource, which lists every one of them anyway.
 SOURCES_INLINE = 50
 DESCRIPTION = ("Every number of the three standard tables (section 二: rules and decisions; 三: information "
                "disclosure requests and their outcomes; 四: administrative reviews and lawsuits) of Chinese "
@@ -142,12 +143,11 @@ def _write(release: Path, tmp: Path, out_root: Path, package: config.Package) ->
         table = table.drop_columns([c for c in table.column_names if c in VOLATILE])
         table = table.sort_by([(k, "ascending") for k in SORT_KEYS[name]])
         pq.write_table(table, tmp / f"{name}.parquet", compression="zstd")
+        _write_csv(tmp / f"{name}.csv.gz", table.column_names, table.to_pylist())
         counts[name] = table.num_rows
         if name == "sources":
             sources = table
     assert sources is not None  # ALL holds every dataset
-    _write_csv(tmp / "dictionary.csv", [c.name for c in datasets()["dictionary"].columns], dictionary_rows())
-    _write_csv(tmp / "sources.csv", sources.column_names, sources.to_pylist())
     (tmp / "DATA_DICTIONARY.md").write_text(data_dictionary(), encoding="utf-8")
     files = {p.name: _sha256(p) for p in sorted(tmp.iterdir())}
     content = json.dumps({"files": files, "package": asdict(package)}, sort_keys=True, ensure_ascii=False)
@@ -174,9 +174,11 @@ def _write(release: Path, tmp: Path, out_root: Path, package: config.Package) ->
 
 
 def _write_csv(path: Path, columns: list[str], rows: list[dict]) -> None:
-    """UTF-8, a header row, RFC 4180 quoting, null as an empty field (Table Schema's default
-    missing value), booleans as true/false."""
-    with open(path, "w", encoding="utf-8", newline="") as f:
+    """Gzipped UTF-8 CSV: a header row, RFC 4180 quoting, null as an empty field (Table
+    Schema's default missing value), booleans as true/false. The gzip header carries no time
+    and no name, so the same rows give the same bytes."""
+    with open(path, "wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", mtime=0, filename="") as gz, \
+            io.TextIOWrapper(gz, encoding="utf-8", newline="") as f:
         w = csv.writer(f, lineterminator="\r\n")
         w.writerow(columns)
         w.writerows([_csv_value(r[c]) for c in columns] for r in rows)
@@ -214,24 +216,28 @@ def table_schema(d: Dataset) -> dict:
     return out
 
 
-def _resource(folder: Path, name: str, path: str, kind: dict, d: Dataset, description: str) -> dict:
+def _file(folder: Path, path: str) -> dict:
     f = folder / path
-    return {"name": name, "path": path, "profile": "tabular-data-resource", **kind, "bytes": f.stat().st_size,
-            "hash": f"sha256:{_sha256(f)}", "description": description, "schema": table_schema(d)}
+    return {"path": path, "bytes": f.stat().st_size, "hash": f"sha256:{_sha256(f)}"}
+
+
+def _resources(folder: Path, d: Dataset) -> list[dict]:
+    """A dataset twice: as gzipped CSV, the tabular resource with its Table Schema (what every
+    Frictionless tool reads and validates), and as parquet, the same rows typed for analysis
+    (a file resource: frictionless checks its size and hash)."""
+    return [{"name": d.name, **_file(folder, f"{d.name}.csv.gz"), "profile": "tabular-data-resource", **CSV,
+             "description": d.description, "schema": table_schema(d)},
+            {"name": f"{d.name}-parquet", **_file(folder, f"{d.name}.parquet"), "type": "file", **PARQUET,
+             "description": f"The `{d.name}` resource as parquet, with its column types."}]
 
 
 def datapackage(folder: Path, snapshot_id: str, version: str, package: config.Package, sources: list[dict],
                 created: str | None) -> dict:
     """The Frictionless Data Package descriptor of the snapshot in `folder`."""
-    every = datasets()
-    resources = [_resource(folder, name, f"{name}.parquet", PARQUET, d, d.description) for name, d in every.items()]
-    resources.append(_resource(folder, "dictionary-csv", "dictionary.csv", CSV, every["dictionary"],
-                               "The `dictionary` dataset as CSV."))
-    resources.append(_resource(folder, "sources-csv", "sources.csv", CSV, every["sources"],
-                               "The `sources` dataset as CSV: every input, its fetch time and sha256."))
+    resources = [r for d in datasets().values() for r in _resources(folder, d)]
     title, url = LICENSES.get(package.license, (None, None))
     licence = {"name": package.license, **({"path": url, "title": title} if url else {})}
-    out: dict = {"profile": "tabular-data-package", "name": "xxgk", "id": snapshot_id, "title": package.title,
+    out: dict = {"profile": "data-package", "name": "xxgk", "id": snapshot_id, "title": package.title,
                  "description": DESCRIPTION, "version": version}
     if created:
         out["created"] = created
@@ -251,8 +257,8 @@ def package_sources(sources: list[dict]) -> list[dict]:
     SOURCES_INLINE of them, one entry naming the resource that lists them."""
     if len(sources) > SOURCES_INLINE:
         return [{"title": f"The {len(sources)} inputs (file paths and URLs) this package was read from, each "
-                          "with its fetch time and sha256: resource sources-csv",
-                 "path": "sources.csv"}]
+                          "with its fetch time and sha256: resource sources",
+                 "path": "sources.csv.gz"}]
     out = []
     for e in sources:
         item = {"title": e["source"], "path": e["source"]}
@@ -289,7 +295,8 @@ def data_dictionary() -> str:
     lines = [f"# xxgk data dictionary (parser {PARSER_VERSION})", "",
              "Canonical codes follow the State Council's two report templates: `2019` (report years",
              "2019–2020) and `2021` (report years 2021 on). Every code, its Chinese labels and unit are",
-             "in `dictionary.csv` (and the `dictionary` dataset).", "", "## Value rules", "", VALUE_RULES]
+             "in the `dictionary` dataset (`dictionary.csv.gz`, `dictionary.parquet`).", "",
+             "## Value rules", "", VALUE_RULES]
     for d in datasets().values():
         lines += [f"## `{d.name}`", "", d.description, "", "| column | type | unit | description |",
                   "|---|---|---|---|"]
