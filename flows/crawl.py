@@ -5,7 +5,7 @@ from collections import Counter
 
 from prefect import flow, task
 
-from xxgk.flows import settings
+from xxgk.flows import processes, settings
 from xxgk.ingest.crawl import CrawlSettings, crawl, read_targets
 from xxgk.ingest.raw_store import RawStore
 
@@ -21,10 +21,12 @@ def crawl_flow(url_list: str, data: str = "data", delay: float = 1.0, timeout: f
                retries: int = 3, backoff: float = 1.0) -> dict:
     raw, _ = settings.data_paths(data)
     s = CrawlSettings(timeout=timeout, retries=retries, backoff=backoff, delay=delay)
-    return fetch_all(url_list, str(raw), s)
+    with processes.sole_writer(data):
+        return fetch_all(url_list, str(raw), s)
 
 
 if __name__ == "__main__":
     import sys
 
-    print(crawl_flow(sys.argv[1]))
+    data = sys.argv[2] if len(sys.argv) > 2 else "data"
+    processes.main(data, lambda: crawl_flow(sys.argv[1], data))

@@ -16,11 +16,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from prefect import flow, task
-from prefect.task_runners import ProcessPoolTaskRunner, ThreadPoolTaskRunner
+from prefect.task_runners import ThreadPoolTaskRunner
 
 from xxgk.extract.limits import Limits, cap_memory
 from xxgk.extract.report import extract_file
-from xxgk.flows import settings
+from xxgk.flows import processes, settings
 from xxgk.ingest.raw_store import RawStore
 from xxgk.transform import store as work
 from xxgk.transform.datasets import report_rows
@@ -39,7 +39,7 @@ def task_runner(spec: str | None = None):
         address = spec.removeprefix("dask").removeprefix("://")
         return DaskTaskRunner(address=f"tcp://{address}") if address else DaskTaskRunner(
             cluster_kwargs={"n_workers": workers, "threads_per_worker": 1, "processes": True})
-    return ProcessPoolTaskRunner(max_workers=workers)
+    return processes.ProcessPool(max_workers=workers)  # workers that die with the run
 
 
 def plan(todo: list[dict], workers: int) -> list[list[dict]]:
@@ -107,12 +107,13 @@ def pending(data: str) -> list[dict]:
 @flow(name="xxgk-extract", task_runner=task_runner())
 def extract_flow(data: str = "data") -> dict:
     data = str(Path(data).absolute())  # batches may run in other processes
-    todo = pending(data)
-    owner = (socket.gethostname(), os.getpid())
-    futures = [extract_batch.submit(data, batch, owner) for batch in plan(todo, os.cpu_count() or 1)]
-    total: Counter = Counter()
-    for f in futures:
-        total.update(f.result())
+    with processes.sole_writer(data):
+        todo = pending(data)
+        owner = (socket.gethostname(), os.getpid())
+        futures = [extract_batch.submit(data, batch, owner) for batch in plan(todo, os.cpu_count() or 1)]
+        total: Counter = Counter()
+        for f in futures:
+            total.update(f.result())
     return {"extracted": len(todo), **total}
 
 
@@ -121,4 +122,7 @@ def run_extract(data: str = "data", runner: str | None = None) -> dict:
 
 
 if __name__ == "__main__":
-    print(run_extract())
+    import sys
+
+    data = sys.argv[1] if len(sys.argv) > 1 else "data"
+    processes.main(data, lambda: run_extract(data))

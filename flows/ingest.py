@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from prefect import flow
 
-from xxgk.flows import settings
+from xxgk.flows import processes, settings
 from xxgk.ingest.folder import ingest_folder
 from xxgk.ingest.raw_store import RawStore
 
@@ -11,7 +11,8 @@ from xxgk.ingest.raw_store import RawStore
 @flow(name="xxgk-ingest")
 def ingest_flow(folder: str = "data/raw/samples", data: str = "data") -> dict:
     raw, _ = settings.data_paths(data)
-    entries = ingest_folder(folder, RawStore(raw))
+    with processes.sole_writer(data):
+        entries = ingest_folder(folder, RawStore(raw))
     return {"new_or_changed": sum(e.status == "stored" for e in entries),
             "unreadable": sum(e.status == "error" for e in entries)}
 
@@ -19,4 +20,6 @@ def ingest_flow(folder: str = "data/raw/samples", data: str = "data") -> dict:
 if __name__ == "__main__":
     import sys
 
-    print(ingest_flow(*sys.argv[1:2]))
+    folder = sys.argv[1] if len(sys.argv) > 1 else "data/raw/samples"
+    data = sys.argv[2] if len(sys.argv) > 2 else "data"
+    processes.main(data, lambda: ingest_flow(folder, data))

@@ -5,7 +5,7 @@ from pathlib import Path
 
 from prefect import flow
 
-from xxgk.flows import settings
+from xxgk.flows import processes, settings
 from xxgk.ingest.raw_store import REMOVED, STORED, RawStore
 from xxgk.transform import store as work
 from xxgk.transform.datasets import fetch_failure
@@ -19,13 +19,17 @@ def publish_flow(data: str = "data", places: str | None = None) -> dict:
     DATA/places.csv when it exists."""
     raw, processed = settings.data_paths(data)
     store = RawStore(raw)
-    latest = store.latest()
-    failures = [fetch_failure(e) for e in latest.values() if e.status not in (STORED, REMOVED)]
     overrides = read_overrides(places or Path(data) / "places.csv")
-    current = {sha: e.source for sha, e in store.documents().items()}
-    release = work.publish(processed, failures, overrides, current=current, sources=list(latest.values()))
+    with processes.sole_writer(data):
+        latest = store.latest()
+        failures = [fetch_failure(e) for e in latest.values() if e.status not in (STORED, REMOVED)]
+        current = {sha: e.source for sha, e in store.documents().items()}
+        release = work.publish(processed, failures, overrides, current=current, sources=list(latest.values()))
     return {"release": release.name}
 
 
 if __name__ == "__main__":
-    print(publish_flow())
+    import sys
+
+    data = sys.argv[1] if len(sys.argv) > 1 else "data"
+    processes.main(data, lambda: publish_flow(data))

@@ -8,19 +8,17 @@ from pathlib import Path
 
 from prefect import flow
 
-from xxgk.flows import settings
+from xxgk.flows import processes
 from xxgk.flows.crawl import crawl_flow
 from xxgk.flows.extract import extract_flow, task_runner
 from xxgk.flows.ingest import ingest_flow
 from xxgk.flows.publish import publish_flow
-from xxgk.transform import store as work
 
 
 @flow(name="xxgk-run")
 def run_flow(folder: str | None = None, urls: str | None = None, data: str = "data",
              runner: str | None = None, crawl_delay: float = 1.0) -> dict:
-    _, processed = settings.data_paths(data)
-    with work.lock(processed):
+    with processes.sole_writer(data):
         out = {}
         if folder:
             out["ingest"] = ingest_flow(folder, data)
@@ -40,7 +38,7 @@ def main(argv=None):
     p.add_argument("--data", default="data")
     p.add_argument("--runner", choices=["process", "thread", "dask"], default=None)
     a = p.parse_args(argv)
-    print(run_flow(a.folder, a.urls, a.data, a.runner))
+    processes.main(a.data, lambda: run_flow(a.folder, a.urls, a.data, a.runner))
 
 
 if __name__ == "__main__":
