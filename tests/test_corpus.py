@@ -1,6 +1,8 @@
 """Every cell of every real report with gold values, read exactly; and each report's checks."""
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from conftest import CORPUS, extracted, gold, source_of
@@ -131,3 +133,18 @@ def test_a_text_cut_inside_section_3_is_never_ok():
     # itself be cut (a number, a row), and the identities cannot tell
     assert r.tables == {"disclosure": "missing", "applications": "cut", "appeals": "missing"}
     assert all(c.value is None for c in r.cells.values())
+
+
+def test_a_blank_cell_says_so_and_where():
+    """Blank in the report is not 0 and not unread: `blank`, located at the empty cell."""
+    from xxgk.extract.formats import read_document
+
+    src = CORPUS / "real" / "015_suqian_shuyang_fagaiju_2023_crawlhtml.html"
+    r = extracted(src)
+    text = read_document(src.read_bytes(), src.name).text
+    cell = r.cells["applications.denied_state_secret.commercial"]
+    assert (cell.value, cell.blank, cell.inferred) == (None, True, False)
+    start, end = cell.span
+    assert start == end and text[:start].rstrip().endswith(">") and "<td" in text[start - 200:start]
+    inside = re.sub(r"<[^>]*>|&nbsp;", "", text[start:text.index("</td>", start)])
+    assert not inside.strip()  # the cell holds markup and spaces, no text

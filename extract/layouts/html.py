@@ -46,10 +46,11 @@ class _Fragment:
         self.text, self.start, self.end = text, start, end
 
 
-def _join(frags: list[_Fragment]) -> Cell:
+def _join(frags: list[_Fragment], at: int = 0) -> Cell:
+    """The cell of these fragments; an empty one sits at `at` (right after its opening tag)."""
     text = "".join(f.text for f in frags)
     if not text.strip():
-        start = frags[0].start if frags else 0
+        start = frags[0].start if frags else at
         return Cell("", start, start)
     # span from the first to the last fragment holding non-space text
     solid = [f for f in frags if f.text.strip()]
@@ -67,6 +68,8 @@ class _RowBuilder:
         self.row_cells: list[Cell] | None = None
         self.cell: list[_Fragment] | None = None
         self.cell_colspan = 1
+        self.cell_at = 0   # where the open cell's content starts
+        self.pos = 0       # the end of the token being handled
         self.prose: list[_Fragment] = []
 
     def feed(self, source: str):
@@ -82,7 +85,7 @@ class _RowBuilder:
             begin = m.start()
             if begin > pos:
                 self._data(pos, begin)
-            pos = m.end()
+            pos = self.pos = m.end()
             end, tag, attrs = m.groups()
             if tag is None:
                 continue  # comments and declarations say nothing
@@ -170,6 +173,7 @@ class _RowBuilder:
                 self.row_cells = []
             self._end_cell()
             self.cell = []
+            self.cell_at = self.pos
             m = _COLSPAN.search(attrs)
             span = m.group(1) if m else "1"
             # browsers cap colspan at 1000; anything unreadable counts as 1
@@ -220,7 +224,7 @@ class _RowBuilder:
             return
         if self.row_cells is None:
             self.row_cells = []
-        cell = _join(self.cell)
+        cell = _join(self.cell, self.cell_at)
         self.row_cells.append(cell)
         self.row_cells.extend(Cell("", cell.end, cell.end) for _ in range(self.cell_colspan - 1))
         self.cell = None

@@ -147,7 +147,7 @@ def read(rows: list[Row], template: str, start: int, end: int) -> TableRead:
     tried = [t for t in tried if "other" not in t[2] or any(p.row == "other" for p in t[1])] or tried[:1]
     _, placed, variant = min(tried, key=lambda t: t[0])
     out.found = bool(placed)
-    _put_rows(out, template, variant, {p.row: p.group for p in placed})
+    _put_rows(out, template, variant, {p.row: p.group for p in placed}, rows)
     _account(out, variant, placed, gs, keys)
     if variant != schema.rows(template, TABLE):
         _split_other(out)
@@ -171,7 +171,8 @@ def _rejoin(values: list[Read | None]) -> tuple[int, str, int] | None:
     return fits[0] if len(fits) == 1 else None
 
 
-def _put_rows(out: TableRead, template: str, variant: tuple[str, ...], by_row: dict[str, Group]):
+def _put_rows(out: TableRead, template: str, variant: tuple[str, ...], by_row: dict[str, Group],
+              rows: list[Row]):
     for row in variant:
         g = by_row.get(row)
         fix = _rejoin(g.values) if g is not None else None
@@ -186,8 +187,7 @@ def _put_rows(out: TableRead, template: str, variant: tuple[str, ...], by_row: d
                                     f"{joined}, the only join under which the row adds up"))
             continue
         if g is not None and len(g.values) == WIDTH:
-            for col, v in zip(schema.APPLICANT_COLS, g.values, strict=True):
-                out.put(f"{TABLE}.{row}.{col}", v)
+            out.put_row([f"{TABLE}.{row}.{col}" for col in schema.APPLICANT_COLS], g.values, rows[g.row])
             continue
         for col in schema.APPLICANT_COLS:
             out.cells[f"{TABLE}.{row}.{col}"] = CellValue(None)

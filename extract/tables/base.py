@@ -48,6 +48,17 @@ class TableRead:
     short: list[tuple[str, list]] = field(default_factory=list)
     cut: bool = False  # the text stops inside this table: its cells were read, then dropped
 
+    def put_row(self, keys: list[str], values: list[Read | None], row: Row):
+        """A printed row's values under their keys. A grid's empty cells are located at the
+        document row's own empty cells, when the two line up one to one."""
+        empty = [c for c in row.cells if not c.text]
+        blanks = [i for i, v in enumerate(values) if v is None]
+        at = dict(zip(blanks, empty, strict=True)) if len(blanks) == len(empty) else {}
+        for i, (key, v) in enumerate(zip(keys, values, strict=True)):
+            self.put(key, v)
+            if i in at:
+                self.cells[key].span = (at[i].start, at[i].end)
+
     def put(self, key: str, read: Read | None):
         """A cell of a row placed in the table: an empty grid cell or a blank mark is blank."""
         if read is None:

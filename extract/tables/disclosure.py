@@ -89,8 +89,8 @@ def read(rows: list[Row], template: str, start: int, end: int) -> TableRead:
                                     f"{g.label} shows {len(values)} values ({shown}) "
                                     f"for {len(cols)} columns; left null"))
             continue
+        out.put_row(keys, values, rows[g.row])
         for key, v in zip(keys, values, strict=True):
-            out.put(key, v)
             if v is not None and v.value is not None and schema.unit(template, key) == "wan_yuan":
                 _to_wan(out, key, v, g.loose + " " + g.label, section_units)
     if gaps and len(loose) == len(gaps):

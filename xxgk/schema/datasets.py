@@ -97,8 +97,10 @@ DATASETS_FIXED = {
                              "/, —, 无: not 0), inferred (deduced from the report's identities, not "
                              "printed) or missing (not found in the report)."),
         C("inferred", "bool", "Deduced from the report's own identities rather than read."),
-        C("span_start", "int32", "Character offset in the decoded source where the value (or the blank "
-                                 "mark) was read; null when inferred or not located."),
+        C("span_start", "int32", "Character offset in the decoded source where the value was read, or "
+                                 "where the blank was (the mark /, —, 无, or the empty cell of a grid "
+                                 "whose cells line up with the form's columns); null when inferred or "
+                                 "not located."),
         C("span_end", "int32", "End of that span."),
     )),
     "checks": Dataset("checks", "Every check of every document.", (
