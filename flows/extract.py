@@ -87,7 +87,7 @@ def extract_batch(data: str, docs: list[dict], owner: tuple[str, int]) -> dict:
         if i % 50 == 0 and _run_is_gone(owner):
             raise RuntimeError("the run that started this batch is gone; not writing it")
         report = extract_file(store.path_of(d["sha256"]), source=d["source"], limits=limits)
-        statuses[report.status] += 1
+        statuses[str(report.status)] += 1
         for name, items in report_rows(d["sha256"], report, now, d.get("agency_hint"),
                                        d.get("year_hint")).items():
             rows.setdefault(name, []).extend(items)

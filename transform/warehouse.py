@@ -49,7 +49,9 @@ def build_database(root: Path, release: Path) -> Path:
     """
     db = root / "xxgk.duckdb"
     tmp = root / f".tmp-{uuid.uuid4().hex[:8]}.duckdb"
-    con = duckdb.connect(str(tmp))
+    # one thread and a small memory budget: a bigger release spills to disk instead of
+    # doubling the memory of the run that publishes it
+    con = duckdb.connect(str(tmp), config={"threads": 1, "memory_limit": "256MB"})
     try:
         for sql in release_sql(release):
             con.execute(sql)
