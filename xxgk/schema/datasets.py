@@ -39,6 +39,9 @@ class Dataset:
 
 C = Column
 SHA = C("sha256", "string", "The document: sha256 of its bytes as fetched or found.")
+SOURCE = C("source", "string", "The file path or URL.")
+HTTP_STATUS = C("http_status", "int16", "The HTTP status of the fetch, for a URL.")
+ATTACHMENT_URL = C("attachment_url", "string", "For a page that only links its report: the attachment's URL.")
 TEMPLATE = C("template", "string", "The report form: `2019` (report years 2019–2020) or `2021` (2021 on).")
 
 REPORT_COLUMNS = (
@@ -117,30 +120,30 @@ DATASETS_FIXED = {
         C("detail", "string", "For people: the numbers (`56 + 0 = 55 + 1`), or what was done."),
     )),
     "failures": Dataset("failures", "Every input that did not become a report, with its reason.", (
-        C("source", "string", "The file path or URL."),
+        SOURCE,
         C("sha256", "string", "The document, when bytes were stored."),
         C("stage", "string", "fetch or extract."),
         C("kind", "string", "fetch, report (a bad report) or internal (a bug of ours met on this input: "
                             "please report it)."),
         C("status", "string", "failed, error or needs_attachment."),
         C("reason", "string", "Why, in words."),
-        C("attachment_url", "string", "For a page that only links its report: the attachment's URL."),
-        C("http_status", "int16", "The HTTP status of the fetch, if any."),
+        ATTACHMENT_URL,
+        HTTP_STATUS,
         C("at", "string", "When (ISO 8601, UTC)."),
         C("traceback", "string", "For kind internal: where our code failed."),
     )),
     "sources": Dataset("sources", "Every input (file path or URL) and what became of it.", (
-        C("source", "string", "The file path or URL."),
+        SOURCE,
         C("status", "string", "stored (its document is in `reports` or `failures` by sha256; two inputs "
                               "with the same bytes share one document), needs_attachment, error, or "
                               "removed (gone from the folder it came from)."),
         C("sha256", "string", "The document its bytes made."),
         C("fetched_at", "string", "When it was fetched or found (ISO 8601, UTC)."),
-        C("http_status", "int16", "The HTTP status, for a URL."),
+        HTTP_STATUS,
         C("content_type", "string", "The Content-Type the server sent."),
         C("bytes", "int64", "Size in bytes."),
         C("charset", "string", "The text encoding detected."),
-        C("attachment_url", "string", "The attachment a page links, when it only links its report."),
+        ATTACHMENT_URL,
         C("error", "string", "What went wrong, for status error."),
     )),
     "dictionary": Dataset("dictionary", "Every canonical code of both templates with the official "
