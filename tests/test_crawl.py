@@ -126,3 +126,23 @@ def test_url_list_formats(tmp_path):
     f = tmp_path / "list.txt"
     f.write_text("http://a.example/1.html\n\n# skip\nhttp://a.example/2.html\t某局\t2022\n", encoding="utf-8")
     assert read_targets(f) == [Target("http://a.example/1.html"), Target("http://a.example/2.html", "某局", 2022)]
+
+
+def test_xxgk_run_urls_as_the_readme_gives_it(site, tmp_path):
+    """`xxgk run --urls list.csv`, typed as the README writes it, from a folder of its own."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    (tmp_path / "list.csv").write_text(f"{site}/report.html,卧龙区人民政府,2020\n{site}/missing.html\n",
+                                       encoding="utf-8")
+    env = {**os.environ, "XXGK_CRAWL_ALLOW_PRIVATE": "1"}  # the site is on 127.0.0.1
+    xxgk = Path(sys.executable).with_name("xxgk")
+    p = subprocess.run([str(xxgk), "run", "--urls", "list.csv"], cwd=tmp_path, env=env,
+                       capture_output=True, text=True, timeout=600)
+    assert p.returncode == 1, p.stderr[-2000:]  # one input failed: counted, not hidden
+    assert "documents 2 · extracted 1" in p.stdout and "failed 1" in p.stdout and "HTTP 404" in p.stdout
+    con = duckdb.connect(str(tmp_path / "data" / "processed" / "xxgk.duckdb"), read_only=True)
+    assert con.execute("SELECT agency, report_year FROM reports").fetchall() == [("卧龙区人民政府", 2020)]
+    con.close()

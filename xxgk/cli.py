@@ -127,7 +127,9 @@ def run(folder, urls, data, runner):
     """Run the pipeline with Prefect: ingest and/or crawl, extract what is new, publish.
 
     Leaves parquet files under DATA/processed/current/ and the DuckDB database
-    DATA/processed/xxgk.duckdb, then prints what happened to every input.
+    DATA/processed/xxgk.duckdb, then prints what happened to every input. Exit status: 0 when
+    every input became a report, 1 when some did not (each is listed with its reason), 2 for
+    a usage or environment error.
     """
     with environment_errors(data):
         config.prefect_defaults()
@@ -146,7 +148,9 @@ def run(folder, urls, data, runner):
             except processes.ServerDidNotStart as e:
                 fail(str(e))
             result = run_flow(folder, urls, data, runner)
-    pipeline_summary(Console(highlight=False), Path(data) / "processed" / "xxgk.duckdb", result)
+    failed = pipeline_summary(Console(highlight=False), Path(data) / "processed" / "xxgk.duckdb", result)
+    if failed:  # counted above, input by input; the status says so to a script or a scheduler
+        sys.exit(1)
 
 
 @main.command()

@@ -349,7 +349,8 @@ def _json(v):
     return v
 
 
-def pipeline_summary(console: Console, db: Path, result: dict):
+def pipeline_summary(console: Console, db: Path, result: dict) -> int:
+    """What became of every input; returns how many inputs did not become a report."""
     from xxgk.transform.warehouse import query_connection
 
     # the analysts' sandbox: it still answers while another program holds the file's lock
@@ -379,6 +380,7 @@ def pipeline_summary(console: Console, db: Path, result: dict):
     finally:
         con.close()
     print_rows(columns, rows, "table")
+    return len(fails)
 
 
 def jsonl_summary(console: Console, records: list[dict]):
