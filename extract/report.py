@@ -136,6 +136,8 @@ def _read_tables(doc: Document, template: str, sections: dict[int, Section]) -> 
             t = reader.read(doc.rows, template, s.start, s.end)
             if _cut_off(doc, t, s, sections):
                 t = _nulled(t, sections)
+            elif not t.found:
+                t.checks.append(Check(CheckKind.LAYOUT, "table", t.table, False, f"{t.table} table not found"))
         out.append(t)
     return out
 
@@ -168,8 +170,6 @@ def _assemble(report: Report, read: list[TableRead]):
     for t in read:
         cells.update(t.cells)
         report.checks.extend(t.checks)
-        if not t.found:
-            report.checks.append(Check(CheckKind.LAYOUT, "table", t.table, False, f"{t.table} table not found"))
     template = report.template
     assert template is not None
     report.cells = {k: cells.get(k, CellValue(None)) for k in schema.keys(template)}

@@ -92,7 +92,7 @@ class _RowBuilder:
             tag = tag.lower()
             if end:
                 self.handle_endtag(tag)
-            elif attrs.endswith("/") or attrs.rstrip().endswith("/"):
+            elif attrs.rstrip().endswith("/"):
                 self.handle_startendtag(tag)
             else:
                 self.handle_starttag(tag, attrs)

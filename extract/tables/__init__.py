@@ -5,8 +5,8 @@
     SECTION: int    # the report section the form puts it in
     def read(rows: list[Row], template: str, start: int, end: int) -> TableRead
 
-reading `rows[start:end]` (its section, or the whole document when the heading was not found)
-and returning the cells it placed with its own checks (`base.TableRead`).
+reading `rows[start:end]` (its section: a table is never looked for outside it) and returning
+the cells it placed with its own checks (`base.TableRead`).
 """
 from __future__ import annotations
 
