@@ -14,6 +14,7 @@ os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "600")
 os.environ["XXGK_STRICT"] = "1"
 
 import json
+import shutil
 from functools import cache
 from pathlib import Path
 
@@ -23,6 +24,28 @@ from xxgk.extract.report import Report, extract_file
 
 CORPUS = Path(__file__).parent / "fixtures" / "corpus"
 GOLD_FILES = sorted(CORPUS.glob("*/*.gold.json"))
+# The text, markdown and HTML gold reports: the same twelve `make run` bundles as samples.
+SAMPLES = sorted(p for d in ("dev", "real") for p in (CORPUS / d).iterdir()
+                 if p.suffix in (".txt", ".md", ".html"))
+
+
+def make_inbox(folder: Path, files: dict[str, Path | bytes]) -> Path:
+    """A folder of inputs to ingest: each name a copy of a file, or the bytes given."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, content in files.items():
+        target = folder / name
+        if isinstance(content, bytes):
+            target.write_bytes(content)
+        else:
+            shutil.copy(content, target)
+    return folder
+
+
+def mixed_inbox(folder: Path) -> Path:
+    """Three dev reports, a crawled HTML page, and an empty file that must fail."""
+    return make_inbox(folder, {**{n: CORPUS / "dev" / n for n in ("seed_002.txt", "seed_003.txt", "seed_004.txt")},
+                          "shuyang.html": CORPUS / "real" / "015_suqian_shuyang_fagaiju_2023_crawlhtml.html",
+                          "empty.txt": b""})
 
 
 def gold(path: Path) -> dict:

@@ -9,14 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from conftest import CORPUS, extracted, q
+from conftest import CORPUS, SAMPLES, extracted, make_inbox, q
 from xxgk.flows.run import run_flow
 from xxgk.transform.regions import place_of, read_overrides
 
 pytestmark = pytest.mark.slow  # Prefect and the whole pipeline
 
-SAMPLES = sorted(p for d in ("dev", "real") for p in (CORPUS / d).iterdir()
-                 if p.suffix in (".txt", ".md", ".html"))
 XXGK = Path(sys.executable).with_name("xxgk")
 
 
@@ -62,10 +60,7 @@ def test_overrides_win(tmp_path):
 @pytest.fixture(scope="module")
 def data(tmp_path_factory):
     root = tmp_path_factory.mktemp("analysis")
-    inbox = root / "in"
-    inbox.mkdir()
-    for p in SAMPLES:
-        shutil.copy(p, inbox / p.name)
+    inbox = make_inbox(root / "in", {p.name: p for p in SAMPLES})
     run_flow(str(inbox), None, str(root / "data"), runner="thread")
     return root / "data"
 

@@ -8,7 +8,6 @@ import gzip
 import hashlib
 import json
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -17,7 +16,7 @@ import pyarrow.parquet as pq
 import pytest
 import yaml
 
-from conftest import CORPUS
+from conftest import mixed_inbox
 from xxgk import config
 from xxgk.config import ConfigError, Contributor, Package
 from xxgk.extract.report import PARSER_VERSION
@@ -119,13 +118,7 @@ def snapshot(tmp_path_factory) -> Path:
     from xxgk.transform.snapshot import make_snapshot
 
     root = tmp_path_factory.mktemp("package")
-    inbox = root / "in"
-    inbox.mkdir()
-    for name in ("seed_002.txt", "seed_003.txt", "seed_004.txt"):
-        shutil.copy(CORPUS / "dev" / name, inbox / name)
-    shutil.copy(CORPUS / "real" / "015_suqian_shuyang_fagaiju_2023_crawlhtml.html", inbox / "shuyang.html")
-    (inbox / "empty.txt").write_bytes(b"")
-    run_flow(str(inbox), None, str(root / "data"), runner="thread")
+    run_flow(str(mixed_inbox(root / "in")), None, str(root / "data"), runner="thread")
     return make_snapshot((root / "data" / "processed" / "current").resolve(), root / "snapshots", PACKAGE)
 
 

@@ -10,7 +10,7 @@ import duckdb
 import pyarrow.parquet as pq
 import pytest
 
-from conftest import CORPUS, q
+from conftest import CORPUS, mixed_inbox, q
 from xxgk.flows.run import run_flow
 from xxgk.ingest.raw_store import RawStore
 from xxgk.transform import store as work
@@ -20,13 +20,7 @@ pytestmark = pytest.mark.slow  # Prefect and the whole pipeline
 
 @pytest.fixture
 def inbox(tmp_path):
-    d = tmp_path / "in"
-    d.mkdir()
-    for name in ("seed_002.txt", "seed_003.txt", "seed_004.txt"):
-        shutil.copy(CORPUS / "dev" / name, d / name)
-    shutil.copy(CORPUS / "real" / "015_suqian_shuyang_fagaiju_2023_crawlhtml.html", d / "shuyang.html")
-    (d / "empty.txt").write_bytes(b"")
-    return d
+    return mixed_inbox(tmp_path / "in")
 
 
 def test_folder_to_parquet_and_duckdb(inbox, tmp_path):

@@ -20,14 +20,12 @@ from types import SimpleNamespace
 
 import pytest
 
-from conftest import CORPUS
+from conftest import CORPUS, SAMPLES, make_inbox
 from xxgk.flows.run import run_flow
 from xxgk.transform.report_page import CHECK_KINDS, CHECK_RULES, LEVELS, MIN_PROCESSED
 
 pytestmark = pytest.mark.slow  # Prefect and the whole pipeline, then Chromium
 
-SAMPLES = sorted(p for d in ("dev", "real") for p in (CORPUS / d).iterdir()
-                 if p.suffix in (".txt", ".md", ".html"))
 XXGK = Path(sys.executable).with_name("xxgk")
 YEARS = list(range(2020, 2026))
 HAN = re.compile(r"[\u4e00-\u9fff]")
@@ -44,10 +42,7 @@ def xq(data: Path, sql: str) -> list[dict]:
 @pytest.fixture(scope="module")
 def data(tmp_path_factory):
     root = tmp_path_factory.mktemp("report_page")
-    inbox = root / "in"
-    inbox.mkdir()
-    for p in SAMPLES:
-        shutil.copy(p, inbox / p.name)
+    inbox = make_inbox(root / "in", {p.name: p for p in SAMPLES})
     text = (CORPUS / "dev" / "seed_003.txt").read_text(encoding="utf-8")  # 卧龙区人民政府 2020
     lines = text.splitlines(keepends=True)
     (inbox / "seed_003_again.txt").write_text(text + "\n", encoding="utf-8")  # the same report, other bytes
