@@ -268,7 +268,7 @@ def test_two_standalone_publishes_at_once_one_is_refused_and_the_release_stays_w
     current = (data / "processed" / "current").resolve()
     manifest = json.loads((current / "manifest.json").read_text())
     assert manifest["rows"]["reports"] == 5
-    assert {f: work._sha256(current / f) for f in manifest["files"]} == manifest["files"]
+    assert {f: work.file_sha256(current / f) for f in manifest["files"]} == manifest["files"]
     assert q(data, "SELECT count(*), count(DISTINCT sha256) FROM reports") == [(5, 5)]
     assert [p.name for p in (data / "processed" / "releases").iterdir() if p.name.startswith(".tmp")] == []
 

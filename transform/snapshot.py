@@ -43,7 +43,7 @@ from xxgk import config
 from xxgk.extract.report import PARSER_VERSION
 from xxgk.schema.datasets import UNIT_NAMES, Dataset, datasets
 from xxgk.transform.datasets import ALL
-from xxgk.transform.store import tampered
+from xxgk.transform.store import file_sha256, tampered
 
 # Columns that depend on the run rather than on the raw store: when a document was extracted
 # (`at` is that time for an extraction failure). `sources.fetched_at` stays: it is the raw
@@ -109,10 +109,6 @@ VALUE_RULES = """\
 """
 
 
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
 class TamperedRelease(RuntimeError):
     """A release file changed after publication."""
 
@@ -149,18 +145,18 @@ def _write(release: Path, tmp: Path, out_root: Path, package: config.Package) ->
             sources = table
     assert sources is not None  # ALL holds every dataset
     (tmp / "DATA_DICTIONARY.md").write_text(data_dictionary(), encoding="utf-8")
-    files = {p.name: _sha256(p) for p in sorted(tmp.iterdir())}
+    files = {p.name: file_sha256(p) for p in sorted(tmp.iterdir())}  # each file hashed once
     content = json.dumps({"files": files, "package": asdict(package)}, sort_keys=True, ensure_ascii=False)
     digest = hashlib.sha256(content.encode()).hexdigest()[:12]
     snapshot_id = f"xxgk-{PARSER_VERSION}-{digest}"
     version = f"{PARSER_VERSION}+{digest}"
     entries = sources.to_pylist()
     as_of = max((e["fetched_at"] for e in entries if e["fetched_at"]), default=None)
-    descriptor = datapackage(tmp, snapshot_id, version, package, entries, _utc(as_of))
+    descriptor = datapackage(tmp, files, snapshot_id, version, package, entries, _utc(as_of))
     (tmp / "datapackage.json").write_text(json.dumps(descriptor, ensure_ascii=False, indent=2) + "\n",
                                           encoding="utf-8")
     (tmp / "CITATION.cff").write_text(citation(version, package, _utc(as_of)), encoding="utf-8")
-    every = {p.name: _sha256(p) for p in sorted(tmp.iterdir())}
+    every = {**files, **{name: file_sha256(tmp / name) for name in ("datapackage.json", "CITATION.cff")}}
     manifest = {"snapshot": snapshot_id, "version": version, "parser_version": PARSER_VERSION, "rows": counts,
                 "files": every}
     (tmp / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2, sort_keys=True),
@@ -216,25 +212,25 @@ def table_schema(d: Dataset) -> dict:
     return out
 
 
-def _file(folder: Path, path: str) -> dict:
-    f = folder / path
-    return {"path": path, "bytes": f.stat().st_size, "hash": f"sha256:{_sha256(f)}"}
+def _file(folder: Path, hashes: dict[str, str], path: str) -> dict:
+    return {"path": path, "bytes": (folder / path).stat().st_size, "hash": f"sha256:{hashes[path]}"}
 
 
-def _resources(folder: Path, d: Dataset) -> list[dict]:
+def _resources(folder: Path, hashes: dict[str, str], d: Dataset) -> list[dict]:
     """A dataset twice: as gzipped CSV, the tabular resource with its Table Schema (what every
     Frictionless tool reads and validates), and as parquet, the same rows typed for analysis
     (a file resource: frictionless checks its size and hash)."""
-    return [{"name": d.name, **_file(folder, f"{d.name}.csv.gz"), "profile": "tabular-data-resource", **CSV,
+    return [{"name": d.name, **_file(folder, hashes, f"{d.name}.csv.gz"), "profile": "tabular-data-resource", **CSV,
              "description": d.description, "schema": table_schema(d)},
-            {"name": f"{d.name}-parquet", **_file(folder, f"{d.name}.parquet"), "type": "file", **PARQUET,
+            {"name": f"{d.name}-parquet", **_file(folder, hashes, f"{d.name}.parquet"), "type": "file", **PARQUET,
              "description": f"The `{d.name}` resource as parquet, with its column types."}]
 
 
-def datapackage(folder: Path, snapshot_id: str, version: str, package: config.Package, sources: list[dict],
-                created: str | None) -> dict:
-    """The Frictionless Data Package descriptor of the snapshot in `folder`."""
-    resources = [r for d in datasets().values() for r in _resources(folder, d)]
+def datapackage(folder: Path, hashes: dict[str, str], snapshot_id: str, version: str, package: config.Package,
+                sources: list[dict], created: str | None) -> dict:
+    """The Frictionless Data Package descriptor of the snapshot in `folder` (`hashes`: the
+    sha256 of each of its files, by name)."""
+    resources = [r for d in datasets().values() for r in _resources(folder, hashes, d)]
     title, url = LICENSES.get(package.license, (None, None))
     licence = {"name": package.license, **({"path": url, "title": title} if url else {})}
     out: dict = {"profile": "data-package", "name": "xxgk", "id": snapshot_id, "title": package.title,

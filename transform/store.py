@@ -217,7 +217,7 @@ def publish(root: Path, fetch_failures: list[dict], overrides: list[dict] | None
         "release": rid, "parser_version": PARSER_VERSION, "inputs": inputs,
         "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "rows": counts,
-        "files": {f.name: _sha256(f) for f in sorted(tmp.glob("*.parquet"))},
+        "files": {f.name: file_sha256(f) for f in sorted(tmp.glob("*.parquet"))},
     }
     (tmp / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
     final = releases / rid
@@ -273,7 +273,7 @@ def tampered(release: Path) -> list[str]:
     if not isinstance(listed, dict):
         return ["manifest.json"]
     names = sorted({f"{name}.parquet" for name in ALL} | set(listed))
-    return [n for n in names if not (release / n).is_file() or _sha256(release / n) != listed.get(n)]
+    return [n for n in names if not (release / n).is_file() or file_sha256(release / n) != listed.get(n)]
 
 
 def _owned(path: Path, schema: pa.Schema, owned: pa.Array) -> pa.Table | None:
@@ -299,7 +299,7 @@ def _prune(releases: Path, keep: Path):
         p.unlink(missing_ok=True)
 
 
-def _sha256(path: Path) -> str:
+def file_sha256(path: Path) -> str:
     h = hashlib.sha256()
     with open(path, "rb") as f:
         for chunk in iter(lambda: f.read(1 << 20), b""):
