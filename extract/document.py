@@ -7,6 +7,7 @@ read.
 """
 from __future__ import annotations
 
+from bisect import bisect_right
 from dataclasses import dataclass, field
 
 # Full-width digits, signs and spaces folded to ASCII one-for-one, so offsets stay valid.
@@ -56,10 +57,67 @@ class Row:
         return self.cells[0].start if self.cells else 0
 
 
+@dataclass(frozen=True, slots=True)
+class Anchor:
+    """Where a stretch of a synthesised text came from in the file: formats without a text of
+    their own (Word, PDF read by positions, OCR) write one, and say here what each piece was."""
+    start: int
+    end: int
+    where: str                       # "page 3 (x0,top,x1,bottom)", "table 2 row 5 cell 3"
+    confidence: float | None = None  # OCR: the least confident word's confidence, 0–100
+
+
 @dataclass
 class Document:
     """A decoded report: its text (what spans point into) and its rows in reading order."""
     text: str
     rows: list[Row] = field(default_factory=list)
-    kind: str = "text"  # text | html | pdf
+    kind: str = "text"  # text | html | pdf | docx | ocr ...
     encoding: str = "utf-8"
+    anchors: list[Anchor] = field(default_factory=list)  # sorted by start; empty for text and HTML
+
+    def anchor(self, span: tuple[int, int]) -> Anchor | None:
+        """The anchor holding this span, if the text was synthesised."""
+        i = bisect_right(self.anchors, span[0], key=lambda a: a.start) - 1
+        if i >= 0 and self.anchors[i].start <= span[0] and span[1] <= self.anchors[i].end:
+            return self.anchors[i]
+        return None
+
+
+class TextBuilder:
+    """Writes the text of a format that has none (Word, PDF by positions, OCR) and its rows:
+    every cell's text is appended with its source location, so spans stay exact and each
+    value can be traced back to its page and box or its table cell.
+
+        b = TextBuilder()
+        cell = b.cell("12", "page 2 (71,300,90,312)", confidence=91.0)
+        b.tab(); ...; b.newline()
+        Document(b.text(), rows, "pdf", "pdf", b.anchors)
+    """
+
+    def __init__(self):
+        self._parts: list[str] = []
+        self._pos = 0
+        self.anchors: list[Anchor] = []
+
+    def cell(self, text: str, where: str, confidence: float | None = None) -> Cell:
+        text = " ".join(fold(text).split())
+        start = self._pos
+        if text:
+            self._parts.append(text)
+            self._pos += len(text)
+            self.anchors.append(Anchor(start, self._pos, where, confidence))
+        return Cell(text, start, self._pos)
+
+    def tab(self):
+        self._write("\t")
+
+    def newline(self):
+        self._write("\n")
+
+    def _write(self, s: str):
+        self._parts.append(s)
+        self._pos += len(s)
+
+    def text(self) -> str:
+        return "".join(self._parts)

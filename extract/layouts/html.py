@@ -6,12 +6,11 @@ with its exact source offset to `_RowBuilder`; `&nbsp;` and friends are folded t
 without moving offsets. (The standard library's `html.parser` did the same walk ten times
 slower: it was most of the time spent on a crawled page.)
 
-`<tr>` becomes a grid row whose cells are the `<td>`/`<th>` texts, `colspan` expanded with
-blank cells so value columns stay aligned. Outside tables every block element (`p`, `div`,
-`br`, headings, `li`) ends a prose line. A table with a table inside one of its cells lays
-out the page: its own cells are read as prose, its nested tables as tables. `rowspan` is not
-expanded: the spanning cells are row labels (三、本年度办理结果), never values, and readers
-look at the cells after the label.
+Each `<table>`'s `<td>`/`<th>` texts, with their `colspan` and `rowspan`, go to `layouts.grid`,
+which lays the spans out and drops Word's phantom columns, so value columns stay aligned.
+Outside tables every block element (`p`, `div`, `br`, headings, `li`) ends a prose line. A
+table with a table inside one of its cells lays out the page: its own cells are read as prose,
+its nested tables as tables.
 """
 from __future__ import annotations
 
@@ -21,6 +20,7 @@ from bisect import bisect_right
 
 from xxgk.extract.document import Cell, Row
 from xxgk.extract.layouts import text as text_layout
+from xxgk.extract.layouts.grid import MAX_SPAN, Slot, grid_rows
 from xxgk.extract.layouts.text import plain_row
 
 _BLOCK = {"p", "div", "br", "h1", "h2", "h3", "h4", "h5", "h6", "li", "section", "article",
@@ -36,7 +36,7 @@ _TOKEN = re.compile(r"""
     """, re.S | re.X)
 _RAW_END = {tag: re.compile(rf"</{tag}\s*>", re.I) for tag in _RAW_TEXT}
 _ENTITY = re.compile(r"&(?:#[0-9]{1,7};?|#[xX][0-9a-fA-F]{1,6};?|[A-Za-z][A-Za-z0-9]{1,31};?)")
-_COLSPAN = re.compile(r"""\bcolspan\s*=\s*["']?\s*([^\s"'>]*)""", re.I)
+_SPAN = {name: re.compile(rf"""\b{name}\s*=\s*["']?\s*([^\s"'>]*)""", re.I) for name in ("colspan", "rowspan")}
 
 
 class _Fragment:
@@ -62,12 +62,10 @@ class _RowBuilder:
         self.source = source
         self.rows: list[Row] = []
         self.skip = 0
-        # one entry per open <table>: True once it turned out to be a layout table (a table
-        # nested in one of its cells), whose cells are then read as prose, not as a grid
-        self.tables: list[bool] = []
-        self.row_cells: list[Cell] | None = None
+        self.tables: list[_Table] = []   # the open <table>s, innermost last
+        self.row_cells: list[Slot] | None = None
         self.cell: list[_Fragment] | None = None
-        self.cell_colspan = 1
+        self.cell_spans = (1, 1)  # the open cell's colspan and rowspan
         self.cell_at = 0   # where the open cell's content starts
         self.pos = 0       # the end of the token being handled
         self.prose: list[_Fragment] = []
@@ -146,7 +144,7 @@ class _RowBuilder:
     @property
     def in_prose(self) -> bool:
         """Outside any table, or inside a layout table (between its nested data tables)."""
-        return not self.tables or self.tables[-1]
+        return not self.tables or self.tables[-1].layout
 
     # -- handlers
     def handle_starttag(self, tag: str, attrs: str):
@@ -159,9 +157,12 @@ class _RowBuilder:
             if self.tables and self.cell is not None:
                 # a table inside a cell: the outer table only lays out the page
                 self.prose, self.cell, self.row_cells = self.cell, None, None
-                self.tables[-1] = True
+                outer = self.tables[-1]
+                outer.layout = True
+                self.rows.extend(grid_rows(outer.rows))  # its rows before the nested table
+                outer.rows = []
             self._flush_prose()
-            self.tables.append(False)
+            self.tables.append(_Table())
         elif self.in_prose:
             if tag in _BLOCK or tag in ("tr", "td", "th"):
                 self._flush_prose()
@@ -174,10 +175,7 @@ class _RowBuilder:
             self._end_cell()
             self.cell = []
             self.cell_at = self.pos
-            m = _COLSPAN.search(attrs)
-            span = m.group(1) if m else "1"
-            # browsers cap colspan at 1000; anything unreadable counts as 1
-            self.cell_colspan = min(int(span), 1000) if span.isascii() and span.isdigit() else 1
+            self.cell_spans = (_span(attrs, "colspan"), _span(attrs, "rowspan"))
 
     def handle_startendtag(self, tag: str):
         if tag in _BLOCK and self.in_prose and not self.skip:
@@ -192,7 +190,7 @@ class _RowBuilder:
         if tag == "table" and self.tables:
             self._end_row()
             self._flush_prose()
-            self.tables.pop()
+            self.rows.extend(grid_rows(self.tables.pop().rows))
         elif self.in_prose:
             if tag == "pre" and not self.tables:
                 self._flush_prose(preformatted=True)
@@ -224,21 +222,37 @@ class _RowBuilder:
             return
         if self.row_cells is None:
             self.row_cells = []
-        cell = _join(self.cell, self.cell_at)
-        self.row_cells.append(cell)
-        self.row_cells.extend(Cell("", cell.end, cell.end) for _ in range(self.cell_colspan - 1))
+        self.row_cells.append(Slot(_join(self.cell, self.cell_at), *self.cell_spans))
         self.cell = None
-        self.cell_colspan = 1
+        self.cell_spans = (1, 1)
 
     def _end_row(self):
         self._end_cell()
-        if self.row_cells and any(c.text for c in self.row_cells):
-            self.rows.append(Row(self.row_cells, grid=True, table=True))
+        if self.row_cells is not None and self.tables:
+            # kept even when empty: a cell above may span into it
+            self.tables[-1].rows.append(self.row_cells)
         self.row_cells = None
 
     def close(self):
         self._end_row()
         self._flush_prose()
+
+
+class _Table:
+    __slots__ = ("layout", "rows")
+
+    def __init__(self):
+        # True once a table turns up nested in one of its cells: this one only lays out the
+        # page, and its cells are read as prose, not as a grid
+        self.layout = False
+        self.rows: list[list[Slot]] = []
+
+
+def _span(attrs: str, name: str) -> int:
+    m = _SPAN[name].search(attrs)
+    span = m.group(1) if m else "1"
+    # anything unreadable counts as 1, as in browsers
+    return max(1, min(int(span), MAX_SPAN)) if span.isascii() and span.isdigit() else 1
 
 
 def _entity(raw: str) -> str:

@@ -51,7 +51,8 @@ class TableRead:
     def put_row(self, keys: list[str], values: list[Read | None], row: Row):
         """A printed row's values under their keys. A grid's empty cells are located at the
         document row's own empty cells, when the two line up one to one."""
-        empty = [c for c in row.cells if not c.text]
+        label = max((i for i, c in enumerate(row.cells) if c.text and cell_values(c) is None), default=-1)
+        empty = [c for c in row.cells[label + 1:] if not c.text]  # spanned label positions are not values
         blanks = [i for i, v in enumerate(values) if v is None]
         at = dict(zip(blanks, empty, strict=True)) if len(blanks) == len(empty) else {}
         for i, (key, v) in enumerate(zip(keys, values, strict=True)):
