@@ -24,6 +24,7 @@ class CheckKind(StrEnum):
     INFERRED = "inferred"      # a value deduced from the identities, not read
     LAYOUT = "layout"          # rows or values not where the form puts them, tables not found
     UNIT = "unit"              # an amount stated in another unit and converted
+    DOUBTFUL = "doubtful"      # an OCR'd value read with too little confidence: left null
     METADATA = "metadata"      # template and report year
     UNREADABLE = "unreadable"  # why a report failed: not a report, cut off, undecodable
     INTERNAL = "internal"      # a bug of ours met on this input: the detail holds the traceback
@@ -60,6 +61,8 @@ class CellValue:
     span: tuple[int, int] | None = None   # character offsets in the decoded source
     inferred: bool = False
     blank: bool = False   # the report left the cell blank or wrote /, —, 无 (not 0, not unread)
+    where: str | None = None          # its place in the file when the text was synthesised (page and box, table cell)
+    confidence: float | None = None   # OCR'd: the confidence (0–100) of its least sure word
 
 
 @dataclass
@@ -94,6 +97,8 @@ class Report:
             "cells": {k: c.value for k, c in self.cells.items()},
             "spans": {k: list(c.span) for k, c in self.cells.items() if c.span},
             "inferred": sorted(k for k, c in self.cells.items() if c.inferred),
+            "locations": {k: c.where for k, c in self.cells.items() if c.where},
+            "confidence": {k: c.confidence for k, c in self.cells.items() if c.confidence is not None},
             "published": self.published,
             "place_hint": self.place_hint,
             "encoding": self.encoding,

@@ -27,6 +27,9 @@ __all__ = ["PARSER_VERSION", "Report", "extract_bytes", "extract_file", "extract
 
 log = logging.getLogger(__name__)
 MAX_BYTES = 50 * 1024 * 1024
+# An OCR'd value whose least sure word is below this confidence (tesseract's 0–100) is not
+# kept: a wrong number nobody flags is worse than a blank the identities may fill.
+DOUBTFUL_BELOW = 70.0
 DEFAULT_LIMITS = Limits()
 
 
@@ -86,6 +89,9 @@ def extract_document(doc: Document, source: str) -> Report:
     read = _read_tables(doc, report.template, sections)
     if not any(t.found for t in read):
         return _failed(source, "no standard tables found", report)
+    if doc.anchors:
+        for t in read:
+            _locate(t, doc)
     _assemble(report, read)
     report.status = Status.OK if all(c.ok for c in report.checks) else Status.WARNING
     return report
@@ -140,6 +146,21 @@ def _read_tables(doc: Document, template: str, sections: dict[int, Section]) -> 
                 t.checks.append(Check(CheckKind.LAYOUT, "table", t.table, False, f"{t.table} table not found"))
         out.append(t)
     return out
+
+
+def _locate(t: TableRead, doc: Document):
+    """Each read cell's place in the file; an OCR'd value too uncertain to keep is nulled, with
+    a check, before the identities run (they may then infer it, marked as inferred)."""
+    for key, cell in t.cells.items():
+        anchor = doc.anchor(cell.span) if cell.span else None
+        if anchor is None:
+            continue
+        cell.where, cell.confidence = anchor.where, anchor.confidence
+        if cell.value is not None and anchor.confidence is not None and anchor.confidence < DOUBTFUL_BELOW:
+            t.checks.append(Check(CheckKind.DOUBTFUL, "doubtful", key, False,
+                                  f"read {cell.value!r} at {anchor.where} with confidence {anchor.confidence:.0f} "
+                                  f"(below {DOUBTFUL_BELOW:.0f}): left null"))
+            cell.value = None
 
 
 def _cut_off(doc: Document, t: TableRead, s: Section, sections: dict[int, Section]) -> bool:

@@ -22,7 +22,8 @@ import pytest
 
 from conftest import CORPUS, SAMPLES, make_inbox
 from xxgk.flows.run import run_flow
-from xxgk.transform.report_page import CHECK_KINDS, CHECK_RULES, LEVELS, MIN_PROCESSED
+from xxgk.schema.checks import CHECK_KINDS, CHECK_RULES
+from xxgk.transform.report_page import LEVELS, MIN_PROCESSED
 
 pytestmark = pytest.mark.slow  # Prefect and the whole pipeline, then Chromium
 

@@ -165,7 +165,7 @@ def test_failed_checks_with_their_chinese_rule_name_and_detail():
     out = summaries(80)[SEED_004]
     assert "警告 WARNING" in out and "区政务服务办" in out
     assert "检查 checks：38 项通过 passed，3 项未通过 not passed" in out
-    assert "✗ 行合计：（一）予以公开 row_sum:granted" in re.sub(" +", " ", out)
+    assert "✗ 行合计不符：（一）予以公开 row_sum:granted" in re.sub(" +", " ", out)
     assert "5 + 0 + 0 + 0 + 0 + 0 ≠ 0" in out
     assert "办理结果合计" in out and "outcomes_sum:total" in out
 
@@ -181,3 +181,18 @@ def test_cut_and_missing_tables_say_so(tmp_path):
     assert "（表格被截断，未读取任何数值 no values read）" in out
     assert "表格被截断：三、收到和处理政府信息公开申请情况 cut:applications" in re.sub(" +", " ", out)
     assert all(width(line) <= 80 for line in out.splitlines())
+
+
+def test_every_check_the_extractor_emits_has_a_chinese_name():
+    """The names come from one place (xxgk.schema.checks): a new rule without a name fails here."""
+    from xxgk.extract.model import CheckKind
+    from xxgk.schema.checks import CHECK_KINDS, CHECK_RULES
+
+    root = Path(__file__).resolve().parent.parent
+    source = "\n".join(p.read_text(encoding="utf-8") for p in [*(root / "extract").rglob("*.py"),
+                                                                  root / "xxgk" / "schema" / "__init__.py"])
+    rules = set(re.findall(r'Check\(CheckKind\.[A-Z_]+,\s*"([a-z_]+)"', source))
+    rules |= set(re.findall(r'Identity\("([a-z_]+)"', source))
+    assert {"row_sum", "balance", "short_row", "doubtful", "readable"} <= rules
+    assert sorted(rules - CHECK_RULES.keys()) == []
+    assert sorted({str(k) for k in CheckKind} - CHECK_KINDS.keys()) == []

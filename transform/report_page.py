@@ -27,6 +27,7 @@ import plotly.graph_objects as go
 from plotly.offline import get_plotlyjs
 from plotly.subplots import make_subplots
 
+from xxgk.schema.checks import CHECK_KINDS, check_name
 from xxgk.transform.warehouse import Sandbox, query_connection
 
 # Administrative levels (reports.level), in the order they are shown. Figures are never
@@ -46,31 +47,6 @@ OUTCOMES = [("granted", "予以公开", "#2ca02c"), ("partly_granted", "部分�
 APPLICANTS = [("natural_person", "自然人"), ("commercial", "商业企业"), ("research", "科研机构"),
               ("social_welfare", "社会公益组织"), ("legal_service", "法律服务机构"), ("other_org", "其他组织")]
 # Checks (`checks.kind`, `checks.rule`) in Chinese; the code stays in the hover and the table.
-CHECK_KINDS = {"identity": "表内勾稽关系", "inferred": "推算值", "layout": "表格结构", "unit": "计量单位",
-               "metadata": "报告信息", "unreadable": "无法读取", "internal": "程序错误"}
-CHECK_RULES = {
-    "row_sum": "行合计不符",                 # applicant columns do not add up to 总计
-    "outcomes_sum": "办理结果合计不符",       # outcomes do not add up to （七）总计
-    "balance": "收结平衡不符",               # new + carried over ≠ processed + carried forward
-    "appeal_sum": "复议诉讼合计不符",
-    "short_row": "行内数值缺漏",
-    "rows": "缺少表格行",
-    "stray": "未归入任何行的数值",
-    "label": "行名与位置不符",
-    "row": "行数值不全",
-    "conflict": "同一行多处取值",
-    "other_split": "其他处理无法拆分",
-    "table": "未找到表格",
-    "section": "未找到章节",
-    "cut": "表格被截断",
-    "unit": "金额单位不明",
-    "template": "未识别报告模板",
-    "report_year": "报告年度系推断",
-    "template_year": "模板与年度不符",
-    "inferred": "推算值",
-    "readable": "无法读取",
-    "internal": "程序错误",
-}
 STATUSES = {"ok": "通过全部检查", "warning": "有警告（检查未通过或含推算值）", "failed": "未能提取"}
 SHORT_STATUSES = {"ok": "通过", "warning": "有警告", "failed": "未能提取"}
 TABLE_STATUSES = {"read": "读全", "incomplete": "不完整", "cut": "截断", "missing": "未找到"}
@@ -97,11 +73,6 @@ def level_order(level: str | None) -> tuple[int, str]:
     if level is None:
         return len(LEVELS), ""
     return (list(LEVELS).index(level), "") if level in LEVELS else (len(LEVELS) - 1, level)
-
-
-def check_name(rule: str | None) -> str:
-    """A check's rule in Chinese (`row_sum` → 行合计不符); a rule without a name keeps its code."""
-    return CHECK_RULES.get(rule or "", rule or "")
 
 
 @dataclass
@@ -541,7 +512,7 @@ def _quality(con: Sandbox) -> Section:
     row = _rows(con, "SELECT count(*) AS n FROM agency_year")[0]
     total = row["n"]
     for r in rows:
-        r["name"] = check_name(r["rule"])
+        r["name"] = check_name(r["rule"], r["kind"])
         r["kind_name"] = CHECK_KINDS.get(r["kind"], r["kind"])
         r["code"] = f"{r['kind']} / {r['rule']}"
     shown = list(reversed(rows))  # the most failing at the top

@@ -19,6 +19,7 @@ from rich.text import Text
 
 from xxgk import schema
 from xxgk.extract.model import TableStatus
+from xxgk.schema.checks import check_name
 from xxgk.extract.report import Report
 
 EXAMPLE_QUERY = """SELECT agency, report_year,
@@ -45,16 +46,6 @@ OUTCOMES_HEADING = "三、本年度办理结果"  # the form's heading over （�
 NUMERALS = "〇一二三四五六七八九"
 # the applicant columns' short headers when the full ones do not fit (a legend names them in full)
 SHORT_HEADER = {"commercial": "商业", "research": "科研", "social_welfare": "公益", "legal_service": "法律"}
-RULE_NAME = {
-    "row_sum": "行合计", "outcomes_sum": "办理结果合计", "balance": "收结平衡", "appeal_sum": "复议诉讼合计",
-    "inferred": "推算值", "conflict": "数值冲突", "cut": "表格被截断", "label": "行标签不符",
-    "other_split": "其他处理未分项", "row": "行数值不符", "rows": "缺行", "section": "缺少章节",
-    "short_row": "行数值不全", "stray": "多余数值", "table": "未找到表格", "whole_count": "计数非整数",
-    "report_year": "报告年度", "template": "表格版式", "template_year": "版式与年度不符", "unit": "金额单位",
-    "readable": "无法读取", "internal": "程序内部错误",
-}
-KIND_NAME = {"identity": "勾稽关系", "inferred": "推算值", "layout": "表格版式", "unit": "金额单位",
-             "metadata": "报告信息", "unreadable": "无法读取", "internal": "程序内部错误"}
 GAP = 2          # cells between two columns of a table
 MIN_LABEL = 24   # the row-label column is kept at least this wide (12 Chinese characters) ...
 PLAIN_HEAD = box.Box("    \n    \n -- \n    \n    \n    \n    \n    \n", ascii=True)  # ... piped: ASCII
@@ -93,7 +84,7 @@ def report_summary(console: Console, r: Report):
         grid.add_column(overflow="fold")
         mark = "red" if r.status == "failed" else "yellow"
         for c in bad:
-            name = Text(RULE_NAME.get(c.rule) or KIND_NAME.get(str(c.kind), c.rule), style=mark)
+            name = Text(check_name(c.rule, str(c.kind)), style=mark)
             about = _subject(r.template, c.subject, c.rule) if r.template else ""
             grid.add_row(Text("✗", style=mark),
                          Text.assemble(name, f"：{about}  " if about else " ", c.name, "\n", c.detail))
