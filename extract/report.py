@@ -20,7 +20,7 @@ from xxgk.extract.document import Document
 from xxgk.extract.limits import Limits, TimeLimit, time_limit
 from xxgk.extract.metadata import read_metadata
 from xxgk.extract.model import PARSER_VERSION, CellValue, Check, CheckKind, Report, Status, TableStatus
-from xxgk.extract.sections import NUMERALS, Section, find_sections
+from xxgk.extract.sections import NUMERALS, Section, count_forms, find_sections
 from xxgk.extract.tables.base import TableRead
 
 __all__ = ["PARSER_VERSION", "Report", "extract_bytes", "extract_file", "extract_text"]
@@ -80,6 +80,10 @@ def extract_text(text: str, source: str = "<text>", kind: str = "text") -> Repor
 
 def extract_document(doc: Document, source: str) -> Report:
     report = Report(source, encoding=doc.encoding, kind=doc.kind)
+    forms = count_forms(doc.rows)
+    if forms > 1:
+        return _failed(source, f"one file holding {forms} reports (the form's sections 二–四 come {forms} "
+                       "times, each with its tables): read one report per file", report, rule="reports")
     sections = find_sections(doc.rows)
     report.sections = sorted(sections)
     problem = _identify(report, doc, sections)
@@ -230,9 +234,9 @@ def _table_status(t: TableRead, more: list[Check]) -> TableStatus:
     return TableStatus.READ
 
 
-def _failed(source: str, reason: str, report: Report | None = None) -> Report:
+def _failed(source: str, reason: str, report: Report | None = None, rule: str = "readable") -> Report:
     report = report or Report(source)
     report.status = Status.FAILED
     report.cells = {}
-    report.checks.append(Check(CheckKind.UNREADABLE, "readable", "", False, reason))
+    report.checks.append(Check(CheckKind.UNREADABLE, rule, "", False, reason))
     return report

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import regex
 
 from xxgk.extract.document import Row
+from xxgk.extract.numbers import parse_values
 
 NUMERALS = "一二三四五六"
 TITLES = {
@@ -48,6 +49,47 @@ def _heading_text(row: Row) -> str | None:
 
 
 def find_sections(rows: list[Row]) -> dict[int, Section]:
+    candidates = _candidates(rows)
+    chosen = {}
+    for n, cands in candidates.items():
+        if cands:
+            best = max(score for score, _ in cands)
+            # the first of the best: a later repeat (`（续表）`, a mention in section 五) must
+            # not cut the section short
+            chosen[n] = min(i for score, i in cands if score == best)
+    ordered = sorted((i, n) for n, i in chosen.items())
+    out = {}
+    for k, (i, n) in enumerate(ordered):
+        end = ordered[k + 1][0] if k + 1 < len(ordered) else len(rows)
+        out[n] = Section(n, i, end, rows[i].text)
+    return out
+
+
+MIN_TABLE_VALUES = 40  # value cells between the headings of 三 and 四 that make a filled-in form
+
+
+def count_forms(rows: list[Row]) -> int:
+    """How many filled-in forms the rows hold: runs of numbered headings 二 → 三 → 四 with the
+    applications table's values between 三 and 四. Two reports in one file (two years pasted
+    together, a page quoting several) give two; a report that renumbers its tables after a
+    narrative 一…六 gives one, as its narrative holds no table."""
+    headings = sorted((i, n) for n, cands in _candidates(rows).items() if n in (2, 3, 4)
+                      for score, i in cands if score >= 2)
+    forms, expect, third = 0, 2, 0
+    for i, n in headings:
+        if n == expect == 2:
+            expect = 3
+        elif n == expect == 3:
+            expect, third = 4, i
+        elif n == expect == 4:
+            values = sum(1 for row in rows[third:i] for c in row.cells if c.text and parse_values(c.text))
+            forms += values >= MIN_TABLE_VALUES
+            expect = 2
+    return forms
+
+
+def _candidates(rows: list[Row]) -> dict[int, list[tuple[float, int]]]:
+    """Each section's heading candidates: (how heading-like, row index)."""
     candidates: dict[int, list[tuple[float, int]]] = {n: [] for n in TITLES}
     for i, row in enumerate(rows):
         text = _heading_text(row)
@@ -69,16 +111,4 @@ def find_sections(rows: list[Row]) -> dict[int, Section]:
                 else:
                     continue       # a wrapped line of prose that happens to name it
                 candidates[n].append((score, i))
-    chosen = {}
-    for n, cands in candidates.items():
-        if cands:
-            best = max(score for score, _ in cands)
-            # the first of the best: a later repeat (`（续表）`, a mention in section 五) must
-            # not cut the section short
-            chosen[n] = min(i for score, i in cands if score == best)
-    ordered = sorted((i, n) for n, i in chosen.items())
-    out = {}
-    for k, (i, n) in enumerate(ordered):
-        end = ordered[k + 1][0] if k + 1 < len(ordered) else len(rows)
-        out[n] = Section(n, i, end, rows[i].text)
-    return out
+    return candidates
