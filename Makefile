@@ -4,7 +4,13 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 
-.PHONY: install run lint test test-fast bench bench-pipeline score clean
+.PHONY: install system run lint test test-fast bench bench-pipeline score clean
+
+# Debian packages for reports published as files: LibreOffice converts .doc/.wps/.rtf, Tesseract
+# reads scans, poppler renders PDFs for the tests' fixtures; Chromium and a CJK font render the
+# report page in its test. Without them those inputs fail with a reason naming the package.
+DEBIAN_PACKAGES := libreoffice-writer-nogui tesseract-ocr tesseract-ocr-chi-sim poppler-utils chromium fonts-wqy-microhei
+DEBIAN_COMMANDS := soffice tesseract pdftoppm chromium
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -14,6 +20,18 @@ $(STAMP): pyproject.toml
 	touch $@
 
 install: $(STAMP)
+
+## system: the Debian packages above, when some command is missing and we may (root, apt-get)
+system:
+	@missing=$$(for c in $(DEBIAN_COMMANDS); do command -v $$c >/dev/null 2>&1 || echo $$c; done; \
+	            tesseract --list-langs 2>/dev/null | grep -qx chi_sim || echo chi_sim); \
+	if [ -z "$$missing" ]; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "installing Debian packages for: $$missing"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(DEBIAN_PACKAGES) >/dev/null; \
+	else \
+	    echo "missing: $$missing; install as root: apt-get install $(DEBIAN_PACKAGES)"; \
+	fi
 
 ## run: the pipeline on the bundled sample reports (Prefect's embedded server, no setup):
 ## ingest data/raw/samples → extract → parquet in data/processed/current/ + data/processed/xxgk.duckdb
