@@ -14,6 +14,13 @@ Layouts (`LAYOUTS`):
 - html_rowspan:  UTF-8 page with site chrome and real <table> markup (rowspan/colspan);
 - html_word:     the same tables pasted from Word: <p class=MsoNormal><span>…</span></p> in
                  every cell, labels split over two spans, &nbsp; in empty cells, GBK page;
+- html_word_phantom: Word-pasted tables with Word's hidden grid columns: some rows carry one
+                 more, empty `<td width=0>` than the form has columns (between the label and
+                 the values, after the last value, between 行政复议 and 行政诉讼) where other
+                 rows cover that position with a larger colspan (a header, a label, or a value
+                 with colspan=2); row labels span rows (三、本年度办理结果, （三）不予公开…), and
+                 each table ends with Word's `<![if !supportMisalignedColumns]>` row of empty
+                 width cells, one per grid column;
 - markdown:      pipe tables (an HTML→markdown conversion: spanned positions left empty);
 - pdf_text:      a PDF text layer: one table row per line, values separated by single spaces,
                  the vertical group label printed one character per line, page footers;
@@ -27,7 +34,7 @@ from dataclasses import dataclass
 
 from xxgk import schema
 
-LAYOUTS = ("html_rowspan", "html_word", "markdown", "pdf_text", "tabs", "cell_per_line")
+LAYOUTS = ("html_rowspan", "html_word", "html_word_phantom", "markdown", "pdf_text", "tabs", "cell_per_line")
 
 APPLICANT_HEADERS = ("自然人", "商业企业", "科研机构", "社会公益组织", "法律服务机构", "其他", "总计")
 APPEAL_HEADERS = ("结果维持", "结果纠正", "其他结果", "尚未审结", "总计")
@@ -73,6 +80,7 @@ class C:
     colspan: int = 1
     rowspan: int = 1
     value: bool = False   # a value cell (not a label or header)
+    phantom: bool = False  # an empty cell of a Word hidden grid column (html_word_phantom)
 
 
 Table = list[list[C]]
@@ -395,6 +403,102 @@ def render_html_word(gold: dict) -> tuple[bytes, str]:
 
 
 # --------------------------------------------------------------------------------------------
+# HTML pasted from Word, with Word's hidden grid columns
+
+
+def _phantom() -> C:
+    return C("", phantom=True)
+
+
+def _widen(c: C, by: int = 1) -> C:
+    return C(c.text, colspan=c.colspan + by, rowspan=c.rowspan, value=c.value)
+
+
+def _phantom_disclosure(table: Table) -> Table:
+    """A hidden column between the label and the values (grid column 1): the item headings
+    span it, "信息内容" spans it in every other item, the other rows carry an empty cell."""
+    out: Table = []
+    item = -1
+    for i, row in enumerate(table):
+        if len(row) == 1:                      # 第二十条第（…）项: over the whole width
+            item += 1
+            out.append([_widen(row[0])])
+        elif (row[0].text == "信息内容" and item % 2 == 0) or (not row[0].value and i % 3 == 0):
+            out.append([_widen(row[0])] + row[1:])   # "信息内容" or a label spanning the hidden column
+        else:
+            out.append([row[0], _phantom()] + row[1:])
+    return out
+
+
+def _phantom_applications(table: Table) -> Table:
+    """Two hidden columns: between the label columns and 自然人, and after 总计. The header
+    spans both; a data row either spans them (its last label, its 总计 value with colspan=2)
+    or carries an empty cell, alternating."""
+    head = [
+        [_widen(table[0][0]), _widen(table[0][1])],          # the note over 3+1 columns, 申请人情况 over 7+1
+        table[1][:-1] + [_widen(table[1][-1])],               # 总计 (rowspan 2) over 1+1
+        table[2],
+    ]
+    out: Table = head
+    for i, row in enumerate(table[3:]):
+        labels, values = row[:-7], row[-7:]
+        labels = labels[:-1] + [_widen(labels[-1])] if i % 2 == 0 else labels + [_phantom()]
+        values = values[:-1] + [_widen(values[-1])] if i % 3 == 1 else values + [_phantom()]
+        out.append(labels + values)
+    return out
+
+
+def _phantom_appeals(table: Table) -> Table:
+    """Two hidden columns: between 行政复议 and 行政诉讼, and after the last column."""
+    top, mid, low, values = table
+    return [
+        [_widen(top[0]), _widen(top[1])],
+        mid[:4] + [_widen(mid[4])] + mid[5:6] + [_widen(mid[6])],
+        low + [_phantom()],
+        values[:5] + [_phantom()] + values[5:] + [_phantom()],
+    ]
+
+
+PHANTOM_TABLES = {"disclosure": _phantom_disclosure, "applications": _phantom_applications,
+                  "appeals": _phantom_appeals}
+
+
+def _phantom_cell(c: C, attrs: str) -> str:
+    if c.phantom:
+        return ("  <td width=0 style='border:none;padding:0cm 0cm 0cm 0cm'>"
+                "<p class=MsoNormal>&nbsp;</p></td>")
+    return _word_cell(c, attrs)
+
+
+def _width_row(table: Table) -> str:
+    """Word's closing row: one empty cell per grid column, hidden grid columns included."""
+    width = sum(c.colspan for c in table[0])
+    cells = "<td width=41 style='border:none'></td>" * width
+    return f"<![if !supportMisalignedColumns]>\n<tr height=0>\n  {cells}\n</tr>\n<![endif]>"
+
+
+def render_html_word_phantom(gold: dict) -> tuple[bytes, str]:
+    table_open = ("<table class=MsoNormalTable border=1 cellspacing=0 cellpadding=0 width=604\n"
+                  " style='width:453.0pt;border-collapse:collapse;border:none;mso-border-alt:solid windowtext .5pt;\n"
+                  " mso-yfti-tbllook:1184;mso-padding-alt:0cm 5.4pt 0cm 5.4pt'>")
+    parts = [f"<p class=MsoNormal align=center style='text-align:center;line-height:28.0pt'><b><span\n"
+             f"style='font-size:22.0pt;font-family:方正小标宋简体'>{html.escape(title(gold))}</span></b></p>"]
+    for kind, text in narrative(gold):
+        if kind == "table":
+            table = PHANTOM_TABLES[text](TABLES[text](gold))
+            markup = _html_table(table, _phantom_cell, table_open)
+            markup = markup.replace("</tbody>\n</table>", _width_row(table) + "\n</tbody>\n</table>")
+            parts.append(markup)
+            parts.append("<p class=MsoNormal><span lang=EN-US>&nbsp;</span></p>")
+        else:
+            font = "黑体" if kind == "heading" else "仿宋_GB2312"
+            parts.append(f"<p class=MsoNormal style='text-indent:32.0pt;line-height:28.0pt'><span\n"
+                         f"style='font-size:16.0pt;font-family:{font}'>{html.escape(text)}</span></p>")
+    body = '<div class=WordSection1 style="layout-grid:15.6pt">\n' + "\n".join(parts) + "\n</div>"
+    return _site_page(gold, body, "utf-8").encode("utf-8"), "report.html"
+
+
+# --------------------------------------------------------------------------------------------
 # markdown
 
 
@@ -524,6 +628,7 @@ def render_cell_per_line(gold: dict) -> tuple[bytes, str]:
 RENDERERS = {
     "html_rowspan": render_html_rowspan,
     "html_word": render_html_word,
+    "html_word_phantom": render_html_word_phantom,
     "markdown": render_markdown,
     "pdf_text": render_pdf_text,
     "tabs": render_tabs,
