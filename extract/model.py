@@ -63,6 +63,7 @@ class CellValue:
     blank: bool = False   # the report left the cell blank or wrote /, —, 无 (not 0, not unread)
     where: str | None = None          # its place in the file when the text was synthesised (page and box, table cell)
     confidence: float | None = None   # OCR'd: the confidence (0–100) of its least sure word
+    doubtful: bool = False   # OCR read a value too uncertain to keep: left null
 
 
 @dataclass

@@ -1,4 +1,4 @@
-"""Crawl report pages from a list of URLs into the raw store."""
+"""Crawl report pages from a list of URLs, and the report files a page links, into the raw store."""
 from __future__ import annotations
 
 from collections import Counter
@@ -12,6 +12,7 @@ from xxgk.ingest.raw_store import RawStore
 
 @task(name="fetch-all")
 def fetch_all(url_list: str, raw: str, crawl_settings: CrawlSettings) -> dict:
+    """How many entries ended in each status: the list's URLs and the files their pages link."""
     entries = crawl(read_targets(url_list), RawStore(raw), crawl_settings)
     return dict(Counter(e.status for e in entries))
 

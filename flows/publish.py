@@ -6,7 +6,7 @@ from pathlib import Path
 from prefect import flow
 
 from xxgk.flows import processes, settings
-from xxgk.ingest.raw_store import REMOVED, STORED, RawStore
+from xxgk.ingest.raw_store import LINKED, REMOVED, STORED, RawStore
 from xxgk.transform import store as work
 from xxgk.transform.datasets import fetch_failure
 from xxgk.transform.regions import read_overrides
@@ -22,7 +22,7 @@ def publish_flow(data: str = "data", places: str | None = None) -> dict:
     overrides = read_overrides(places or Path(data) / "places.csv")
     with processes.sole_writer(data):
         latest = store.latest()
-        failures = [fetch_failure(e) for e in latest.values() if e.status not in (STORED, REMOVED)]
+        failures = [fetch_failure(e) for e in latest.values() if e.status not in (STORED, LINKED, REMOVED)]
         current = {sha: e.source for sha, e in store.documents().items()}
         release = work.publish(processed, failures, overrides, current=current, sources=list(latest.values()))
     return {"release": release.name}

@@ -8,8 +8,14 @@
   layer's output pass `max_bytes`; it streams into the raw store, never held whole in memory;
 - loopback, private, link-local and other non-public addresses are refused, on every redirect
   hop, unless `allow_private` (or XXGK_CRAWL_ALLOW_PRIVATE=1) or `allow_hosts` says otherwise;
-- a page that holds no report but links one as an attachment (.pdf/.doc/.docx/.wps) is recorded
-  `needs_attachment` with the attachment's URL (reading attachments is a separate step).
+- a page that holds no report but links it (a .pdf/.doc/.docx/.wps/.rtf, or pictures of its
+  tables: which links, and on which sites, in ingest/links.py) has the linked files fetched like
+  any URL (same client, per-host gate, address policy, size limit, retries, each its own deadline),
+  each stored and recorded as an entry of its own whose `linked_from` is the page. The page is
+  then `linked` (`attachment_url`: the files); when none could be fetched, or its report is on
+  another site, `needs_attachment` with the reason in `error`. A page with report tables of its
+  own is stored and extracted as it is: its attachments are not needed. Links are followed one
+  level: a linked file that is itself a page is stored as it is.
 
 The URL list's format is in ingest/targets.py.
 """
@@ -20,10 +26,9 @@ import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlsplit
 
 import httpx
-import regex
 
 from xxgk.extract.decode import Unreadable, decode_text
 from xxgk.extract.formats import HEAD, reader_for
@@ -31,14 +36,14 @@ from xxgk.extract.metadata import detect_template
 from xxgk.ingest.addresses import AddressPolicy, AddressRefused, CheckedTransport, allow_private_from_env
 from xxgk.ingest.decompress import ACCEPT_ENCODING
 from xxgk.ingest.fetch import DeadlinePassed, Limits, Refused, get
-from xxgk.ingest.raw_store import ERROR, NEEDS_ATTACHMENT, STORED, Entry, RawStore
+from xxgk.ingest.links import MAX_LINKS, report_links
+from xxgk.ingest.raw_store import ERROR, LINKED, NEEDS_ATTACHMENT, STORED, Entry, RawStore
 from xxgk.ingest.targets import Target, read_targets
 
 __all__ = ["CrawlSettings", "Target", "crawl", "fetch", "read_targets"]
 
 USER_AGENT = "xxgk/0.1 (+https://github.com/xxgk; annual-report research crawler)"
-_ATTACHMENT = regex.compile(r"""href\s*=\s*["']([^"'#]+\.(?:pdf|docx?|wps))(?:[?#][^"']*)?["']""", regex.I)
-_CLASSIFY_BYTES = 8 * 1024 * 1024  # of a page, read back to find its charset and attachment link
+_CLASSIFY_BYTES = 8 * 1024 * 1024  # of a page, read back to find its charset and attachment links
 
 
 @dataclass(frozen=True)
@@ -87,10 +92,14 @@ class _HostGate:
         return _Slot()
 
 
-def fetch(client: httpx.Client, target: Target, s: CrawlSettings, gate: _HostGate, store: RawStore) -> Entry:
-    """Fetch one URL with retries into the store; returns its manifest entry."""
+def fetch(client: httpx.Client, target: Target, s: CrawlSettings, gate: _HostGate, store: RawStore,
+          linked_from: str | None = None) -> Entry:
+    """Fetch one URL with retries into the store; returns its manifest entry. A page that only
+    links its report comes back `needs_attachment` with the files to fetch in `attachment_url`
+    (space-separated) and no `error`: `crawl` fetches them. `linked_from`: the page that linked
+    this URL (its links are not followed)."""
     url = target.url
-    base = Entry(url, ERROR, agency_hint=target.agency, year_hint=target.year)
+    base = Entry(url, ERROR, agency_hint=target.agency, year_hint=target.year, linked_from=linked_from)
     if target.error:
         base.error = target.error  # a line of the URL list that could not be read
         return base
@@ -124,7 +133,7 @@ def fetch(client: httpx.Client, target: Target, s: CrawlSettings, gate: _HostGat
             base.http_status, base.content_type = r.status, r.content_type
             if r.sha256:
                 base.sha256, base.bytes = r.sha256, r.size
-                return _classify(base, r.url, store.path_of(r.sha256))
+                return _classify(base, r.url, store.path_of(r.sha256), follow=linked_from is None)
             base.error = f"HTTP {r.status}"
             if r.status < 500:
                 return base  # 4xx: asking again will not help
@@ -138,7 +147,7 @@ def fetch(client: httpx.Client, target: Target, s: CrawlSettings, gate: _HostGat
     return base
 
 
-def _classify(entry: Entry, final_url: str, path: Path) -> Entry:
+def _classify(entry: Entry, final_url: str, path: Path, follow: bool = True) -> Entry:
     entry.status = STORED  # unless the page only links its report
     with open(path, "rb") as f:
         data = f.read(HEAD)
@@ -152,37 +161,76 @@ def _classify(entry: Entry, final_url: str, path: Path) -> Entry:
         text, entry.charset = decode_text(data)
     except Unreadable:
         return entry  # undecodable: the extractor records why
-    if kind == "html" and detect_template(text)[0] is None:
-        m = _ATTACHMENT.search(text)
-        if m:
+    if follow and kind == "html" and detect_template(text)[0] is None:
+        here, elsewhere = report_links(text, final_url, entry.source)
+        if here:
+            entry.status = NEEDS_ATTACHMENT  # until crawl() has fetched them (settle)
+            entry.attachment_url = " ".join(here)
+        elif elsewhere:
             entry.status = NEEDS_ATTACHMENT
-            entry.attachment_url = urljoin(final_url, m.group(1))
+            entry.attachment_url = " ".join(elsewhere[:MAX_LINKS])
+            entry.error = (f"its report is linked on another site, not followed: {elsewhere[0]}"
+                           + (f" (and {len(elsewhere) - 1} more)" if len(elsewhere) > 1 else ""))
     return entry
 
 
-def _fetch_safely(client, target: Target, s: CrawlSettings, gate, store: RawStore) -> Entry:
+def settle(page: Entry, files: list[Entry]) -> Entry:
+    """A page that links its report, once the linked files have been fetched: `linked` when one
+    at least was stored (the others' failures said in `error`), else `needs_attachment` with why."""
+    failed = [f"{f.source}: {f.error}" for f in files if f.status != STORED]
+    if len(failed) < len(files):
+        page.status = LINKED
+        page.error = f"{len(failed)} of the {len(files)} linked files could not be fetched: " + "; ".join(failed) \
+            if failed else None
+    else:
+        page.status = NEEDS_ATTACHMENT
+        page.error = "the report it links could not be fetched: " + "; ".join(failed)
+    return page
+
+
+def _fetch_safely(client, target: Target, s: CrawlSettings, gate, store: RawStore,
+                  linked_from: str | None = None) -> Entry:
     """One URL's outcome, whatever happens: a bug or an odd page costs that URL, not the crawl."""
     try:
-        return fetch(client, target, s, gate, store)
+        return fetch(client, target, s, gate, store, linked_from)
     except Exception as e:  # noqa: BLE001
         return Entry(target.url, ERROR, error=f"{type(e).__name__}: {e}", agency_hint=target.agency,
-                     year_hint=target.year)
+                     year_hint=target.year, linked_from=linked_from)
+
+
+def _fetch_with_links(client, target: Target, s: CrawlSettings, gate, store: RawStore) -> tuple[Entry, list[Entry]]:
+    """A URL, and when it is a page that only links its report, the files it links, one after
+    the other in this worker (each through the host gate, with its own deadline)."""
+    page = _fetch_safely(client, target, s, gate, store)
+    if page.status != NEEDS_ATTACHMENT or not page.attachment_url or page.error:
+        return page, []
+    files = [_fetch_safely(client, Target(url, target.agency, target.year), s, gate, store, page.source)
+             for url in page.attachment_url.split()]
+    return settle(page, files), files
 
 
 def crawl(targets: list[Target], store: RawStore, settings: CrawlSettings | None = None) -> list[Entry]:
-    """Fetch every target; every one ends as a manifest entry (stored, needs_attachment, error),
-    recorded as soon as it is fetched, so a crawl killed midway keeps what it got. Entries come
-    back in the targets' order."""
+    """Fetch every target, and the files a page that only links its report links; every one
+    ends as a manifest entry (stored, linked, needs_attachment, error), recorded as soon as it
+    is fetched (a page right after its linked files), so a crawl killed midway keeps what it
+    got. Entries come back in the targets' order, then the linked files, page by page."""
     s = settings or CrawlSettings()
     gate = _HostGate(s.per_host, s.delay)
     transport = CheckedTransport(AddressPolicy(s.allow_private, frozenset(s.allow_hosts)))
     headers = {"User-Agent": s.user_agent, "Accept-Encoding": ACCEPT_ENCODING}
     out: dict[int, Entry] = {}  # by the target's index
+    linked: dict[int, list[Entry]] = {}  # the files a page links, by the page's index
     with (
         httpx.Client(transport=transport, trust_env=False, follow_redirects=False, headers=headers) as client,
         ThreadPoolExecutor(max_workers=s.workers) as pool,
     ):
-        futures = {pool.submit(_fetch_safely, client, t, s, gate, store): i for i, t in enumerate(targets)}
+        futures = {pool.submit(_fetch_with_links, client, t, s, gate, store): i for i, t in enumerate(targets)}
         for f in as_completed(futures):
-            out[futures.pop(f)] = store.record(f.result())  # popped: a done future's result is not kept
-    return [out[i] for i in range(len(targets))]
+            i = futures.pop(f)  # popped: a done future's result is not kept
+            page, files = f.result()
+            for e in files:
+                store.record(e)
+            out[i] = store.record(page)
+            if files:
+                linked[i] = files
+    return [out[i] for i in range(len(targets))] + [e for i in sorted(linked) for e in linked[i]]

@@ -20,25 +20,30 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 STORED = "stored"                 # bytes in the store, ready to extract
-NEEDS_ATTACHMENT = "needs_attachment"  # the page only links the report (.pdf/.doc…)
+LINKED = "linked"                 # a page that holds no report but links it: the linked files
+                                  # were fetched, each an entry of its own (`linked_from` = the page)
+NEEDS_ATTACHMENT = "needs_attachment"  # the page only links the report, and it was not fetched
+                                       # (another site, or the download failed: `error` says)
 ERROR = "error"                   # nothing usable was fetched or read
 REMOVED = "removed"               # the file is gone from the folder it was ingested from
+GOOD = (STORED, LINKED)           # what a failed re-fetch does not undo
 
 
 @dataclass
 class Entry:
     source: str                    # URL or path as given
-    status: str                    # stored | needs_attachment | error
+    status: str                    # stored | linked | needs_attachment | error | removed
     sha256: str | None = None
     bytes: int | None = None
     fetched_at: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
     http_status: int | None = None
     content_type: str | None = None
     charset: str | None = None
-    attachment_url: str | None = None
+    attachment_url: str | None = None  # a page's: the report file(s) it links, space-separated
     error: str | None = None
     agency_hint: str | None = None  # from a crawl list's optional columns
     year_hint: int | None = None
+    linked_from: str | None = None  # a file fetched because a page linked it: that page's source
 
 
 class RawStore:
@@ -107,12 +112,12 @@ class RawStore:
 
     def latest(self) -> dict[str, Entry]:
         """The last word on each source. A later attempt supersedes an earlier one, except that
-        a failed re-fetch does not undo a document already stored (a passing 500 must not
-        delete a good report)."""
+        a failed re-fetch does not undo a document already stored, nor a page whose linked
+        report was (a passing 500 must not delete a good report)."""
         out: dict[str, Entry] = {}
         for e in self.entries():
             before = out.get(e.source)
-            if e.status == ERROR and before is not None and before.status == STORED:
+            if e.status in (ERROR, NEEDS_ATTACHMENT) and before is not None and before.status in GOOD:
                 continue
             out[e.source] = e
         return out

@@ -84,7 +84,7 @@ def test_crawl_extract_publish(site, tmp_path, monkeypatch):
                     "ftp://example.org/x.txt\n# a comment\n", encoding="utf-8")
     data = tmp_path / "data"
     counts = crawl_flow(str(urls), str(data), delay=0.01, timeout=1.0, retries=2, backoff=0.05)
-    assert counts == {"stored": 3, "error": 4, "needs_attachment": 1}
+    assert counts == {"stored": 3, "error": 5, "needs_attachment": 1}  # error: 4 of the list, and attach.html's PDF
     latest = RawStore(data / "raw").latest()
     by_path = {src.rsplit("/", 1)[-1]: e for src, e in latest.items()}
     assert by_path["report.html"].agency_hint == "卧龙区人民政府" and by_path["report.html"].year_hint == 2020
@@ -93,7 +93,8 @@ def test_crawl_extract_publish(site, tmp_path, monkeypatch):
     assert Site.hits["/flaky.html"] == 3 and by_path["flaky.html"].status == "stored"
     assert by_path["down.html"].error == "HTTP 503 (after 3 attempts)"
     assert "ReadTimeout" in by_path["slow.html"].error
-    assert by_path["attach.html"].attachment_url == f"{site}/files/2023nb.pdf"
+    assert by_path["attach.html"].attachment_url == f"{site}/files/2023nb.pdf"  # fetched: not found
+    assert by_path["2023nb.pdf"].error == "HTTP 404" and by_path["2023nb.pdf"].linked_from == f"{site}/attach.html"
     assert by_path["x.txt"].error.startswith("not an http(s) URL")
     assert all(a.startswith("xxgk/") for a in Site.agents)
 
@@ -105,9 +106,10 @@ def test_crawl_extract_publish(site, tmp_path, monkeypatch):
     assert sorted(rows) == sorted([("宛城区人民政府", 2020, 56.0), ("卧龙区人民政府", 2020, 56.0), ("沭阳县发展和改革局", 2023, 26.0)])
     fails = dict(con.execute("SELECT regexp_extract(source, '[^/]+$'), reason FROM failures").fetchall())
     con.close()
-    assert fails["attach.html"] == f"the page only links the report as an attachment: {site}/files/2023nb.pdf"
+    assert fails["attach.html"] == f"the report it links could not be fetched: {site}/files/2023nb.pdf: HTTP 404"
+    assert fails["2023nb.pdf"] == "HTTP 404"
     assert fails["missing.html"] == "HTTP 404"
-    assert set(fails) == {"attach.html", "missing.html", "slow.html", "down.html", "x.txt"}
+    assert set(fails) == {"attach.html", "2023nb.pdf", "missing.html", "slow.html", "down.html", "x.txt"}
 
 
 def test_size_limit_and_politeness(site, tmp_path):

@@ -40,13 +40,16 @@ def _cell_row(cell: CellValue, unit: str) -> dict:
         state = "inferred"
     elif v is not None:
         state = "read"
+    elif cell.doubtful:
+        state = "doubtful"
     else:
         state = "blank" if cell.blank else "missing"
     amount = unit == "wan_yuan"
     return {"value": None if amount or v is None else int(v), "amount": v if amount else None,
             "unit": unit, "state": state, "inferred": cell.inferred,
             "span_start": cell.span[0] if cell.span else None,
-            "span_end": cell.span[1] if cell.span else None}
+            "span_end": cell.span[1] if cell.span else None,
+            "location": cell.where, "confidence": cell.confidence}
 
 
 def report_rows(sha256: str, report: Report, extracted_at, agency_hint=None, year_hint=None) -> dict[str, list[dict]]:
@@ -89,7 +92,7 @@ def report_rows(sha256: str, report: Report, extracted_at, agency_hint=None, yea
 def fetch_failure(entry) -> dict:
     """A manifest entry that never became a document to extract."""
     reason = entry.error or entry.status
-    if entry.status == "needs_attachment":
+    if entry.status == "needs_attachment" and not entry.error:  # recorded before attachments were fetched
         reason = f"the page only links the report as an attachment: {entry.attachment_url}"
     return {"source": entry.source, "sha256": entry.sha256, "stage": "fetch", "kind": "fetch",
             "status": entry.status,

@@ -41,7 +41,8 @@ C = Column
 SHA = C("sha256", "string", "The document: sha256 of its bytes as fetched or found.")
 SOURCE = C("source", "string", "The file path or URL.")
 HTTP_STATUS = C("http_status", "int16", "The HTTP status of the fetch, for a URL.")
-ATTACHMENT_URL = C("attachment_url", "string", "For a page that only links its report: the attachment's URL.")
+ATTACHMENT_URL = C("attachment_url", "string", "For a page that only links its report: the linked file(s) "
+                                                "(PDF, Word, pictures of its tables), space-separated.")
 TEMPLATE = C("template", "string", "The report form: `2019` (report years 2019–2020) or `2021` (2021 on).")
 
 REPORT_COLUMNS = (
@@ -98,13 +99,20 @@ DATASETS_FIXED = {
         C("amount", "float64", "The number, for amounts in 万元 (null otherwise).", "wan_yuan"),
         C("state", "string", "read (printed in the report), blank (the report left it blank or wrote "
                              "/, —, 无: not 0), inferred (deduced from the report's identities, not "
-                             "printed) or missing (not found in the report)."),
+                             "printed), doubtful (OCR read a value too uncertain to keep: null) or "
+                             "missing (not found in the report)."),
         C("inferred", "bool", "Deduced from the report's own identities rather than read."),
         C("span_start", "int32", "Character offset in the decoded source where the value was read, or "
                                  "where the blank was (the mark /, —, 无, or the empty cell of a grid "
                                  "whose cells line up with the form's columns); null when inferred or "
                                  "not located."),
         C("span_end", "int32", "End of that span."),
+        C("location", "string", "Where in the file the value was read, for files whose text the extractor "
+                                "writes itself: `page 3 (x0,top,x1,bottom)` in points for PDFs and "
+                                "scans, `table 2 row 5 cell 3` for Word files; null for text and HTML, "
+                                "whose spans point into the file's own text."),
+        C("confidence", "float64", "OCR only: the confidence (0–100) of the value's least sure word; "
+                                   "values below the extractor's threshold are left null as doubtful."),
     )),
     "checks": Dataset("checks", "Every check of every document.", (
         SHA,
@@ -125,18 +133,24 @@ DATASETS_FIXED = {
         C("stage", "string", "fetch or extract."),
         C("kind", "string", "fetch, report (a bad report) or internal (a bug of ours met on this input: "
                             "please report it)."),
-        C("status", "string", "failed, error or needs_attachment."),
+        C("status", "string", "failed, error or needs_attachment (a page whose linked report was not "
+                              "fetched: on another site, or its download failed)."),
         C("reason", "string", "Why, in words."),
         ATTACHMENT_URL,
         HTTP_STATUS,
         C("at", "string", "When (ISO 8601, UTC)."),
         C("traceback", "string", "For kind internal: where our code failed."),
     )),
-    "sources": Dataset("sources", "Every input (file path or URL) and what became of it.", (
+    "sources": Dataset("sources", "Every input (file path or URL) and what became of it; a file the "
+                       "crawler fetched because a page linked it (the page's report as a PDF, Word file "
+                       "or pictures) is a row of its own, its `linked_from` the page.", (
         SOURCE,
         C("status", "string", "stored (its document is in `reports` or `failures` by sha256; two inputs "
-                              "with the same bytes share one document), needs_attachment, error, or "
-                              "removed (gone from the folder it came from)."),
+                              "with the same bytes share one document), linked (a page that holds no "
+                              "report but links it: the rows whose `linked_from` is this page are the "
+                              "files it links), needs_attachment (a page that links its report, which "
+                              "was not fetched: `error` says why), error, or removed (gone from the "
+                              "folder it came from)."),
         C("sha256", "string", "The document its bytes made."),
         C("fetched_at", "string", "When it was fetched or found (ISO 8601, UTC)."),
         HTTP_STATUS,
@@ -144,7 +158,11 @@ DATASETS_FIXED = {
         C("bytes", "int64", "Size in bytes."),
         C("charset", "string", "The text encoding detected."),
         ATTACHMENT_URL,
-        C("error", "string", "What went wrong, for status error."),
+        C("error", "string", "What went wrong: for status error and needs_attachment; for linked, the "
+                             "linked files that could not be fetched (the others were)."),
+        C("linked_from", "string", "For a file fetched because a page linked it as its report: that "
+                                   "page's URL (its own row in `sources`, status linked or "
+                                   "needs_attachment). Null for an input of the URL list or folder."),
     )),
     "dictionary": Dataset("dictionary", "Every canonical code of both templates with the official "
                           "Chinese labels and unit.", (

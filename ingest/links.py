@@ -1,0 +1,148 @@
+"""Which links of a page that holds no report are its report: the files the crawler follows.
+
+A page of the 政府信息公开工作年度报告 often carries only a title and a link: 附件：XX局2023年
+政府信息公开工作年度报告.pdf. `report_links` picks, from the page's HTML, the links that
+plausibly are that report:
+
+- a document: a link (`<a href>`, or an `<iframe>`/`<embed src>`, `<object data>`) whose path,
+  a query value (`download.jsp?file=x.pdf`) or link text ends in .pdf .doc .docx .wps .rtf;
+  a PDF viewer's page (`viewer.html?file=/x.pdf`) stands for the file it shows;
+- where there are several, those whose link text, title or file name names an annual report
+  (年度报告, 年报) when any does, else all of them (a single unnamed link is followed: the page
+  was listed as a report's page, so what it links is worth a look; extraction judges it);
+- images (.png .jpg .jpeg, `<img src>` or a link) only when the page links no document and
+  names an annual report itself (a report published as pictures of its tables); logos,
+  banners, icons and QR codes are left;
+- at most MAX_LINKS, in the page's order, each once;
+- only on the page's own host or its registrable domain (`www.hongze.gov.cn` and
+  `xxgk.hongze.gov.cn` are one site, `www.huaian.gov.cn` another; an IP address is its own
+  site). A report linked on another site is not followed: the page says where it is. The
+  server may still redirect a followed link elsewhere: its redirects are followed as any
+  URL's, every hop under the crawl's address policy.
+"""
+from __future__ import annotations
+
+import html
+import ipaddress
+from dataclasses import dataclass
+from urllib.parse import parse_qsl, unquote, urljoin, urlsplit
+
+import regex
+
+MAX_LINKS = 5
+DOCUMENTS = (".pdf", ".doc", ".docx", ".wps", ".rtf")
+IMAGES = (".png", ".jpg", ".jpeg")
+_VIEWERS = (".html", ".htm")  # pdf.js and its like: viewer.html?file=/x.pdf
+
+_NAMES_REPORT = regex.compile(r"年度报告|年报")
+_DECORATION = regex.compile(
+    r"logo|icon|banner|bg|btn|button|nav|menu|head|foot|top|bottom|share|qr|code|erweima|ewm|weixin|"
+    r"wechat|weibo|wx|arrow|line|dot|spacer|search|print|close|jiucuo|dzjg|blank|loading|conac|police|"
+    r"badge|favicon|gongan|beian", regex.I)
+_OPEN = regex.compile(r"<(a|iframe|embed|object|img)\b([^>]{0,4000})>", regex.I)
+_CLOSE_A = regex.compile(r"</a\s*>", regex.I)
+_ATTR = regex.compile(r"""\b(href|src|data|title|alt)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))""", regex.I)
+_TAGS = regex.compile(r"<[^>]*>")
+_SPACE = regex.compile(r"\s+")
+
+# second-level labels under a country code that are public suffixes (gov.cn, com.cn, ac.uk …),
+# and the provinces' own under .cn (bj.cn …): a small stand-in for the public suffix list
+_SECOND_LEVEL = {"gov", "com", "net", "org", "edu", "ac", "mil", "co", "or", "ne", "go", "int"}
+_CN_PROVINCES = {"bj", "sh", "tj", "cq", "he", "sx", "nm", "ln", "jl", "hl", "js", "zj", "ah", "fj", "jx",
+                 "sd", "ha", "hb", "hn", "gd", "gx", "hi", "sc", "gz", "yn", "xz", "sn", "gs", "qh", "nx",
+                 "xj", "tw", "hk", "mo"}
+
+
+@dataclass(frozen=True)
+class Link:
+    url: str
+    text: str      # the link's text, title or alt, and its file name
+    image: bool
+
+
+def site_of(host: str) -> str:
+    """The registrable domain of a host name (an IP address: itself)."""
+    host = host.lower().rstrip(".").strip("[]")
+    try:
+        ipaddress.ip_address(host)
+        return host
+    except ValueError:
+        pass
+    labels = host.split(".")
+    if len(labels) >= 3 and len(labels[-1]) == 2 and (
+            labels[-2] in _SECOND_LEVEL or (labels[-1] == "cn" and labels[-2] in _CN_PROVINCES)):
+        return ".".join(labels[-3:])
+    return ".".join(labels[-2:])
+
+
+def same_site(url: str, *pages: str) -> bool:
+    """On one of the pages' hosts, or the registrable domain of one."""
+    host = (urlsplit(url).hostname or "").lower()
+    for page in pages:
+        own = (urlsplit(page).hostname or "").lower()
+        if own and (host == own or site_of(host) == site_of(own)):
+            return True
+    return False
+
+
+def links(text: str, base: str) -> list[Link]:
+    """Every link of the page to a document or image, in the page's order, each once."""
+    out: dict[str, Link] = {}
+    for m in _OPEN.finditer(text):
+        tag = m.group(1).lower()
+        attrs: dict[str, str] = {}
+        for a in _ATTR.finditer(m.group(2)):
+            attrs.setdefault(a.group(1).lower(), html.unescape(next(v for v in a.groups()[1:] if v is not None)))
+        target = attrs.get({"a": "href", "object": "data"}.get(tag, "src"), "").strip()
+        if not target or target.lower().startswith(("javascript:", "mailto:", "data:", "#")):
+            continue
+        label = " ".join(attrs.get(k, "") for k in ("title", "alt"))
+        if tag == "a":
+            close = _CLOSE_A.search(text, m.end(), m.end() + 2000)
+            if close:
+                label += " " + _TAGS.sub(" ", text[m.end():close.start()])
+        label = _SPACE.sub(" ", html.unescape(label)).strip()
+        found = _file_of(urljoin(base, target), label)
+        if found and found[0] not in out:
+            url, name = found
+            out[url] = Link(url, f"{label} {name}".strip(), name.lower().endswith(IMAGES))
+    return list(out.values())
+
+
+def _file_of(url: str, label: str) -> tuple[str, str] | None:
+    """(URL to fetch, file name) when the link is to a document or image, else None."""
+    url = url.split("#", 1)[0].replace(" ", "%20")
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https"):
+        return None
+    name = unquote(parts.path.rsplit("/", 1)[-1])
+    if name.lower().endswith(DOCUMENTS + IMAGES):
+        return url, name
+    for _, value in parse_qsl(parts.query):
+        if value.lower().endswith(DOCUMENTS):
+            if name.lower().endswith(_VIEWERS):  # a viewer's page: the file it shows
+                return urljoin(url, value).replace(" ", "%20"), value.rsplit("/", 1)[-1]
+            return url, value.rsplit("/", 1)[-1]  # a download script: `download.jsp?file=x.pdf`
+    if label.lower().endswith(DOCUMENTS):  # `<a href="/attach/123">年度报告.pdf</a>`
+        return url, label
+    return None
+
+
+def report_links(text: str, page: str, *also: str) -> tuple[list[str], list[str]]:
+    """The links of a page that holds no report that are worth fetching as its report (at most
+    MAX_LINKS), and those that would be but are on another site (not followed). `page` is the
+    page's URL (after redirects) that relative links resolve against; `also`, other URLs of the
+    page whose site counts as its own (the URL as listed)."""
+    found = links(text, page)
+    docs = [k for k in found if not k.image]
+    if docs:
+        picked = docs
+    elif _NAMES_REPORT.search(_TAGS.sub("", text)):
+        picked = [k for k in found if not _DECORATION.search(k.text + " " + k.url.rsplit("/", 1)[-1])]
+    else:
+        picked = []
+    named = [k for k in picked if _NAMES_REPORT.search(k.text)]
+    picked = named or picked
+    here = [k.url for k in picked if same_site(k.url, page, *also)]
+    elsewhere = [k.url for k in picked if not same_site(k.url, page, *also)]
+    return here[:MAX_LINKS], elsewhere
