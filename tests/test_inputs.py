@@ -51,7 +51,7 @@ def test_gbk_spans_point_into_the_decoded_text():
     (b"  \n\n ", "empty file"),
     (bytes(range(256)) * 20, "binary file"),
     (b"%PDF-1.4 not really", "unreadable PDF"),
-    (b"PK\x03\x04" + b"\x00" * 100, "Word/Office document"),
+    (b"PK\x03\x04" + b"\x00" * 100, "a damaged ZIP file"),
     ("这是一篇普通的新闻稿，没有任何表格。2020年。".encode(), "no report found"),
 ])
 def test_bad_inputs_fail_with_a_reason(data, reason):

@@ -36,7 +36,7 @@ def test_odd_files_and_names_are_ingested_and_accounted_for(tmp_path):
     assert q(data, """SELECT count(*) FROM sources s
                       WHERE s.status = 'stored' AND s.sha256 NOT IN (SELECT sha256 FROM reports)
                         AND s.sha256 NOT IN (SELECT sha256 FROM failures WHERE sha256 IS NOT NULL)""") == [(0,)]
-    assert q(data, "SELECT reason FROM failures") == [("a Word/Office document: convert it to PDF or HTML first",)]
+    assert q(data, "SELECT reason FROM failures") == [("an Office 97–2003 (OLE) file with no Word document found in it: an .xls or .ppt, or a damaged .doc",)]
 
     # a file deleted from the folder leaves the dataset; its twin keeps the document
     (inbox / "a.txt").unlink()

@@ -35,14 +35,15 @@ def test_html_is_recognised_by_its_tags_whatever_the_name_and_encoding():
         assert formats.reader_for(data, "download.do").KIND == "html"
 
 
-def test_a_word_file_is_recognised_and_refused_with_a_reason():
+def test_a_word_file_without_its_package_parts_fails_with_a_reason():
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w") as z:
         z.writestr("word/document.xml", "<w:document/>")
+    assert formats.reader_for(buf.getvalue(), "download.do").KIND == "docx"
     r = extract_bytes(buf.getvalue(), "report.docx")
     assert r.status == Status.FAILED
     assert [(c.kind, c.detail) for c in r.checks] == [
-        (CheckKind.UNREADABLE, "a Word/Office document: convert it to PDF or HTML first")]
+        (CheckKind.UNREADABLE, "damaged Word file: KeyError: \"There is no item named '[Content_Types].xml' in the archive\"")]
 
 
 def test_table_readers_cover_the_three_tables_in_their_sections():

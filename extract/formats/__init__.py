@@ -7,7 +7,10 @@ A format reader is a module with
     def read(data: bytes, name: str) -> Document  # raises Unreadable with a reason for the user
 
 To support a new format, add a module here and one line to READERS. The first reader whose
-`sniff` says yes reads the file; `text` comes last and takes whatever is left.
+`sniff` says yes reads the file; `text` comes last and takes whatever is left. Word files:
+`word` (.docx), `converted` (.doc, .wps, .rtf, .odt through LibreOffice), and `office` for the
+ZIP and OLE files whose head did not say what they hold; `containers` (no reader) tells them
+apart by their entries.
 """
 from __future__ import annotations
 
@@ -15,7 +18,7 @@ from typing import Protocol
 
 from xxgk.extract.decode import Unreadable
 from xxgk.extract.document import Document
-from xxgk.extract.formats import html, office, pdf, text
+from xxgk.extract.formats import converted, html, office, pdf, text, word
 
 HEAD = 16384  # enough bytes to sniff a format: magic numbers, <html>, a charset declaration
 
@@ -28,7 +31,7 @@ class FormatReader(Protocol):
     def read(self, data: bytes, name: str) -> Document: ...
 
 
-READERS: tuple[FormatReader, ...] = (pdf, office, html, text)
+READERS: tuple[FormatReader, ...] = (pdf, word, converted, office, html, text)
 
 
 def reader_for(data: bytes, name: str = "") -> FormatReader:

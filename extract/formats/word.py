@@ -1,0 +1,85 @@
+"""Word .docx files, read through python-docx: the body's paragraphs and tables in document
+order (`layouts.word`), with its list numbering; headers and footers left out."""
+from __future__ import annotations
+
+import io
+import zipfile
+
+from xxgk.extract.decode import Unreadable
+from xxgk.extract.document import Document
+from xxgk.extract.formats import containers
+from xxgk.extract.layouts import word as word_layout
+from xxgk.extract.layouts.list_numbers import ListNumbers
+from xxgk.extract.limits import TimeLimit
+
+KIND = "docx"
+MAX_UNZIPPED = 256 * 1024 * 1024  # a report's parts unpack to a few MB; more is a ZIP bomb
+_SUFFIXES = (".docx", ".docm", ".dotx", ".dotm")
+
+
+def sniff(head: bytes, name: str) -> bool:
+    if not head.startswith(containers.ZIP_MAGIC):
+        return False
+    kind = containers.zip_kind(containers.zip_names(head), head)
+    return kind == "docx" or (kind is None and name.lower().endswith(_SUFFIXES))
+
+
+def read(data: bytes, name: str) -> Document:
+    kind = containers.kind_of(data)
+    if kind in containers.DESCRIPTIONS:  # named .docx, but an .xlsx or an archive inside
+        raise Unreadable(containers.DESCRIPTIONS[kind])
+    return read_docx(data, KIND)
+
+
+def read_docx(data: bytes, kind: str) -> Document:
+    """The document of a .docx file; `kind` says what it was before conversion, if it was."""
+    body, numbers = _open(data)
+    text, rows, anchors = word_layout.read_body(body, numbers)
+    if not text.strip():
+        raise Unreadable(f"a Word document without text ({kind}): scanned pages pasted as pictures?")
+    return Document(text, rows, kind, kind, anchors)
+
+
+def _open(data: bytes):
+    """The main document's body and its list numbering."""
+    _check_size(data)
+    from docx.opc.constants import RELATIONSHIP_TYPE as RT  # only Word files pay for importing it
+    from docx.package import Package
+
+    try:
+        main = Package.open(io.BytesIO(data)).main_document_part
+        body = _element(main).find(word_layout.W + "body")
+        numbers = ListNumbers(_related(main, RT.NUMBERING), _related(main, RT.STYLES))
+    except (TimeLimit, MemoryError):
+        raise
+    except Exception as e:  # noqa: BLE001 - python-docx, zipfile and lxml raise many types on damaged files
+        raise Unreadable(f"damaged Word file: {type(e).__name__}: {e}") from None
+    if body is None:
+        raise Unreadable("damaged Word file: the document has no body")
+    return body, numbers
+
+
+def _check_size(data: bytes):
+    try:
+        entries = zipfile.ZipFile(io.BytesIO(data)).infolist()
+    except containers.ZIP_ERRORS as e:
+        raise Unreadable(f"damaged Word file: not a readable ZIP archive ({e})") from None
+    unzipped = sum(e.file_size for e in entries)
+    if unzipped > MAX_UNZIPPED:
+        raise Unreadable(f"a Word file that unpacks to {unzipped} bytes (over {MAX_UNZIPPED}): refused as a ZIP bomb")
+
+
+def _element(part):
+    """A part's XML: python-docx parses the parts it knows; a macro-enabled or template main
+    part (.docm, .dotx) it keeps as bytes, parsed here with its safe parser."""
+    from docx.opc.part import XmlPart
+    from docx.oxml.parser import parse_xml
+
+    return part.element if isinstance(part, XmlPart) else parse_xml(part.blob)
+
+
+def _related(part, reltype: str):
+    try:
+        return _element(part.part_related_by(reltype))
+    except KeyError:
+        return None

@@ -1,0 +1,235 @@
+"""A Word document's body (WordprocessingML) → rows of cells, and the text they are spans of.
+
+Word has no text of its own to point into, so the walk writes one with `TextBuilder`: every
+paragraph line and every table cell is appended with where it came from ("paragraph 12",
+"table 2 row 5 cell 3"), rows separated by newlines and cells by tabs.
+
+The body is walked once in document order. A paragraph is a prose line (one per line break),
+re-read by `layouts.text.plain_row` so its numbers split off as in a text layer; its automatic
+list number (一、 （三）) is written before it, as Word shows it. Text boxes are read after the
+paragraph that anchors them. A table's cells become `Slot`s with Word's spans (`w:gridSpan`,
+`w:vMerge` restart/continue, `w:gridBefore`) and go to `layouts.grid`. A table with a table in
+one of its cells only lays out the page: its cells are read as prose, the inner tables as
+tables, as `layouts.html` does; so is a table of one cell per row (a box around the text).
+
+What Word does not show is not read: deleted revisions, field codes, the VML copy of a shape
+that also has a DrawingML one. Headers and footers are other parts, never walked.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from xxgk.extract.document import Anchor, Cell, Row, TextBuilder
+from xxgk.extract.layouts.grid import MAX_SPAN, Slot, grid_rows
+from xxgk.extract.layouts.list_numbers import ListNumbers
+from xxgk.extract.layouts.text import plain_row
+
+W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+_MC = "{http://schemas.openxmlformats.org/markup-compatibility/2006}"
+
+_P, _TBL, _TR, _TC = W + "p", W + "tbl", W + "tr", W + "tc"
+_TEXT = W + "t"
+_TABS = {W + "tab", W + "ptab"}
+_BREAKS = {W + "br", W + "cr"}
+_HYPHEN = W + "noBreakHyphen"
+_TEXT_BOX = W + "txbxContent"
+_VAL = W + "val"
+# wrappers a table's rows or a row's cells may sit in
+_ROW_WRAPPERS = {W + "sdt", W + "sdtContent", W + "customXml", W + "ins"}
+# Subtrees holding text Word does not show, or no text at all: never descended into.
+_HIDDEN = {W + "del", W + "moveFrom", W + "delText", W + "instrText", W + "delInstrText",
+           _MC + "Fallback",  # the VML copy of a DrawingML shape: its text box would be read twice
+           W + "pPr", W + "rPr", W + "tblPr", W + "tblGrid", W + "trPr", W + "tcPr", W + "sdtPr",
+           W + "sectPr", W + "footnoteReference", W + "endnoteReference", W + "commentReference"}
+
+
+def read_body(body, numbers: ListNumbers | None = None) -> tuple[str, list[Row], list[Anchor]]:
+    """The synthesised text, the rows in reading order and the text's anchors."""
+    walk = _Walk(numbers or ListNumbers())
+    walk.blocks(body)
+    text = walk.builder.text()
+    rows = [_prose_row(text, x) if isinstance(x, tuple) else x for x in walk.out]
+    return text, rows, walk.builder.anchors
+
+
+def _prose_row(text: str, span: tuple[int, int]) -> Row:
+    """A paragraph line read as a text layer reads it: numbers split off the label."""
+    row = plain_row(text, *span)
+    row.cells = [c for c in row.cells if c.text]
+    return row if row.cells else Row([Cell(text[span[0]:span[1]], *span)])
+
+
+class _Walk:
+    def __init__(self, numbers: ListNumbers):
+        self.builder = TextBuilder()
+        self.numbers = numbers
+        # rows in reading order; a prose line is its span until the whole text is written
+        self.out: list[Row | tuple[int, int]] = []
+        self.paragraphs = 0
+        self.tables = 0
+
+    def blocks(self, parent):
+        """Paragraphs and tables under `parent`, through content controls, custom XML and
+        inserted revisions."""
+        for child in parent:
+            tag = child.tag
+            if tag == _P:
+                self.paragraph(child)
+            elif tag == _TBL:
+                self.table(child)
+            elif isinstance(tag, str) and tag not in _HIDDEN:  # comments and PIs have no str tag
+                self.blocks(child)
+
+    def paragraph(self, p):
+        self.paragraphs += 1
+        where = f"paragraph {self.paragraphs}"
+        text, boxes = paragraph_text(p, self.numbers)
+        for line in text.split("\n"):
+            cell = self.builder.cell(line, where)
+            if cell.text:
+                self.out.append((cell.start, cell.end))
+                self.builder.newline()
+        for box in boxes:
+            self.blocks(box)
+
+    def table(self, tbl):
+        self.tables += 1
+        if _lays_out(tbl):
+            for tr in _own(tbl, _TR):
+                for tc in _own(tr, _TC):
+                    self.blocks(tc)
+            return
+        where = f"table {self.tables} row {{}} cell {{}}"
+        table: list[list[Slot]] = []
+        for r, row in enumerate(_word_grid(tbl), 1):
+            # cells Word skips at the row's start (w:gridBefore) hold the row's first columns
+            slots = [Slot(self.builder.cell("", ""), row.before)] if row.before else []
+            for k, pos in enumerate(p for p in row.cells if not p.covered):
+                if k:
+                    self.builder.tab()
+                cell = self.builder.cell(self.cell_text(pos.tc), where.format(r, pos.index))
+                slots.append(Slot(cell, pos.colspan, pos.rowspan))
+            self.builder.newline()
+            table.append(slots)
+        self.out.extend(grid_rows(table))
+
+    def cell_text(self, tc) -> str:
+        """All the cell's paragraphs (and its text boxes') on one line."""
+        parts = []
+        for p in _own(tc, _P):
+            text, boxes = paragraph_text(p, self.numbers)
+            parts.append(text)
+            parts.extend(self.cell_text(box) for box in boxes)
+        return " ".join(parts).replace("\n", " ")
+
+
+def _lays_out(tbl) -> bool:
+    """A table that frames the page rather than holding a table: one with a table in a cell,
+    or with one cell per row (a box around the narrative, a column of boxes). The form's
+    tables have a label column and value columns."""
+    if next(tbl.iterdescendants(_TBL), None) is not None:
+        return True
+    return all(sum(1 for _ in _own(tr, _TC)) <= 1 for tr in _own(tbl, _TR))
+
+
+def paragraph_text(p, numbers: ListNumbers) -> tuple[str, list]:
+    """The paragraph as Word shows it (its list number first, a newline for each line break),
+    and the text boxes anchored in it."""
+    parts: list[str] = []
+    boxes: list = []
+    label = numbers.label(p)
+    if label:
+        parts.append(label + " ")
+    _inline(p, parts, boxes)
+    return "".join(parts), boxes
+
+
+def _inline(parent, parts: list[str], boxes: list):
+    for child in parent:
+        tag = child.tag
+        if tag == _TEXT:
+            parts.append(child.text or "")
+        elif tag in _TABS:
+            parts.append("\t")
+        elif tag in _BREAKS:
+            parts.append("\n")
+        elif tag == _HYPHEN:
+            parts.append("-")
+        elif tag == _TEXT_BOX:
+            boxes.append(child)
+        elif isinstance(tag, str) and tag not in _HIDDEN:
+            _inline(child, parts, boxes)  # runs, hyperlinks, fields, content controls, insertions
+
+
+def _own(parent, tag: str) -> Iterator:
+    """`parent`'s children with this tag, through the wrappers Word may put around them
+    (content controls, custom XML, inserted revisions); a nested table's are not its own."""
+    for child in parent:
+        if child.tag == tag:
+            yield child
+        elif child.tag in _ROW_WRAPPERS:
+            yield from _own(child, tag)
+
+
+# --------------------------------------------------------------------------------------------
+# Word's spans → rowspans
+
+
+@dataclass(slots=True)
+class _Position:
+    tc: object
+    index: int      # the cell's number in its row, as Word counts (1-based, merged ones too)
+    column: int     # its first grid column
+    colspan: int
+    merge: str      # w:vMerge: "" (none), "restart" or "continue"
+    rowspan: int = 1
+    covered: bool = False  # a continuation: its position belongs to the cell above
+
+
+@dataclass(slots=True)
+class _WordRow:
+    before: int     # grid columns skipped at the row's start
+    cells: list[_Position]
+
+
+def _word_grid(tbl) -> list[_WordRow]:
+    """The table's rows with each cell's grid column and spans. Word marks a vertical merge on
+    every cell it covers (`continue` under a `restart`); here the restart cell gets a rowspan
+    and the continuations are covered, as HTML would write it."""
+    rows = [_word_row(tr) for tr in _own(tbl, _TR)]
+    for r, row in enumerate(rows):
+        for pos in row.cells:
+            if pos.merge == "restart":
+                for below in rows[r + 1:]:
+                    under = next((x for x in below.cells if x.column == pos.column and x.merge == "continue"), None)
+                    if under is None:
+                        break
+                    under.covered = True
+                    pos.rowspan += 1
+    return rows
+
+
+def _word_row(tr) -> _WordRow:
+    props = tr.find(W + "trPr")
+    before = _int(props.find(W + "gridBefore") if props is not None else None)
+    column = before
+    cells: list[_Position] = []
+    for index, tc in enumerate(_own(tr, _TC), 1):
+        props = tc.find(W + "tcPr")
+        span, vmerge, hmerge = (None, None, None) if props is None else (
+            props.find(W + "gridSpan"), props.find(W + "vMerge"), props.find(W + "hMerge"))
+        colspan = max(1, _int(span))
+        if hmerge is not None and hmerge.get(_VAL) != "restart" and cells:
+            cells[-1].colspan += colspan  # Word 97's horizontal merge: part of the cell before
+        else:
+            merge = "" if vmerge is None else ("restart" if vmerge.get(_VAL) == "restart" else "continue")
+            cells.append(_Position(tc, index, column, colspan, merge))
+        column += colspan
+    return _WordRow(before, cells)
+
+
+def _int(element) -> int:
+    """A span's `w:val`; 0 when missing or unreadable."""
+    value = element.get(_VAL, "") if element is not None else ""
+    return min(int(value), MAX_SPAN) if value.isascii() and value.isdigit() else 0
