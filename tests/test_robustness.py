@@ -95,13 +95,24 @@ def test_no_input_raises(data, name):
     assert r.status in ("failed", "warning")
 
 
-@pytest.mark.parametrize("offset,byte,error", [(206488, 0x5B, "AssertionError"), (196322, 0x27, "LimitReachedError")])
-def test_damaged_pdf_fails_with_a_reason(offset, byte, error):
+@pytest.mark.parametrize("cut", [16, 2000, 120000])
+def test_damaged_pdf_fails_with_a_reason(cut):
+    data = (CORPUS / "pdf" / "hongze_2024.pdf").read_bytes()[:cut]  # a download cut short
+    r = extract_bytes(data, "x.pdf")
+    assert r.status == "failed"
+    assert r.checks[-1].detail.startswith("unreadable PDF: PdfiumError: Failed to load document")
+
+
+@pytest.mark.parametrize("offset,byte", [(206488, 0x5B), (196322, 0x27)])
+def test_damage_inside_a_pdf_is_read_around_or_flagged(offset, byte):
+    """A byte changed inside a compressed stream (pypdf gave up on these; PDFium reads around the
+    damage): the report never raises, and any cell it gets wrong comes flagged, never `ok`."""
     data = bytearray((CORPUS / "pdf" / "hongze_2024.pdf").read_bytes())
     data[offset] = byte
     r = extract_bytes(bytes(data), "x.pdf")
-    assert r.status == "failed"
-    assert r.checks[-1].detail.startswith(f"unreadable PDF: {error}")
+    g = gold(CORPUS / "pdf" / "hongze_2024.gold.json")
+    wrong = [k for k, v in g["cells"].items() if r.cells.get(k) is None or r.cells[k].value != v]
+    assert r.status != "ok" if wrong else r.status in ("ok", "warning")
 
 
 def test_a_report_inside_a_page_layout_table_reads_as_the_bare_page():

@@ -29,6 +29,7 @@ from xxgk.extract.tables.base import Group, Read, TableRead, groups, trim_grid
 TABLE = "disclosure"
 SECTION = 2
 _UNIT_ONLY = regex.compile(r"[(（]?\s*(?:单位\s*[:：]?\s*)?(?:万元|亿元|元|件|个|项)\s*[)）]?")
+_AMOUNT_UNIT = regex.compile(r"万元|亿元|元")
 # 单位：万元 · （单位：件、元） · 金额单位为元 · 本年收费金额/元 · （人民币元） · 1.795（万元）
 _UNIT = regex.compile(
     r"单位\s*(?:为|是|[:：])?\s*(?:[^，。；;)）\n]{0,8}?[、,，/]\s*)?(?P<a>万元|亿元|元)"
@@ -92,7 +93,7 @@ def read(rows: list[Row], template: str, start: int, end: int) -> TableRead:
         out.put_row(keys, values, rows[g.row])
         for key, v in zip(keys, values, strict=True):
             if v is not None and v.value is not None and schema.unit(template, key) == "wan_yuan":
-                _to_wan(out, key, v, g.loose + " " + g.label, section_units)
+                _to_wan(out, key, v, g.loose + " " + g.label, section_units, _amount_unit(g.trailing_text))
     if gaps and len(loose) == len(gaps):
         for key, v in zip(gaps, loose, strict=True):
             out.cells[key] = CellValue(v.value, None, inferred=True)
@@ -120,8 +121,14 @@ def _numbers(g: Group) -> list:
     return [v.value for v in g.values if v is not None]
 
 
-def _to_wan(out: TableRead, key: str, v: Read, header: str, section_units: set[str]):
-    stated = v.unit or next(iter(_units(header)), None)
+def _amount_unit(after: str) -> str | None:
+    """The unit written after a row's amount, apart from it (`75394432.52 元` on a text line)."""
+    m = _AMOUNT_UNIT.search(after) if _UNIT_ONLY.fullmatch(after) else None
+    return m.group() if m else None
+
+
+def _to_wan(out: TableRead, key: str, v: Read, header: str, section_units: set[str], after: str | None = None):
+    stated = v.unit or after or next(iter(_units(header)), None)
     if stated is None and len(section_units) == 1:
         stated = next(iter(section_units))
     if stated is None and len(section_units) > 1:
