@@ -22,6 +22,10 @@ class Unreadable(ValueError):
     """The file is not a report we can read; the message says why, for the user."""
 
 
+class Scanned(Unreadable):
+    """The file holds pictures of its text, no text layer: only OCR can read it."""
+
+
 def decode_text(data: bytes) -> tuple[str, str]:
     """The text of a text or HTML file, and the encoding it was read in."""
     if not data.strip():

@@ -10,15 +10,16 @@ To support a new format, add a module here and one line to READERS. The first re
 `sniff` says yes reads the file; `text` comes last and takes whatever is left. Word files:
 `word` (.docx), `converted` (.doc, .wps, .rtf, .odt through LibreOffice), and `office` for the
 ZIP and OLE files whose head did not say what they hold; `containers` (no reader) tells them
-apart by their entries.
+apart by their entries. Scans: `scan` OCRs images, and the PDFs without a text layer that
+`pdf` hands it.
 """
 from __future__ import annotations
 
 from typing import Protocol
 
-from xxgk.extract.decode import Unreadable
+from xxgk.extract.decode import Scanned, Unreadable
 from xxgk.extract.document import Document
-from xxgk.extract.formats import converted, html, office, pdf, text, word
+from xxgk.extract.formats import converted, html, office, pdf, scan, text, word
 
 HEAD = 16384  # enough bytes to sniff a format: magic numbers, <html>, a charset declaration
 
@@ -31,7 +32,7 @@ class FormatReader(Protocol):
     def read(self, data: bytes, name: str) -> Document: ...
 
 
-READERS: tuple[FormatReader, ...] = (pdf, word, converted, office, html, text)
+READERS: tuple[FormatReader, ...] = (pdf, scan, word, converted, office, html, text)
 
 
 def reader_for(data: bytes, name: str = "") -> FormatReader:
@@ -42,4 +43,7 @@ def reader_for(data: bytes, name: str = "") -> FormatReader:
 def read_document(data: bytes, name: str = "") -> Document:
     if not data.strip():
         raise Unreadable("empty file")
-    return reader_for(data, name).read(data, name)
+    try:
+        return reader_for(data, name).read(data, name)
+    except Scanned:  # a PDF of pictures (its reader found no text layer): OCR reads it
+        return scan.read(data, name)

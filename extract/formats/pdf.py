@@ -16,8 +16,7 @@ acts between its calls, not inside one (one page's text at most); it is not thre
 one lock serialises its use (`PDFIUM`); and its "loose" character boxes are unreliable (a font
 of hongze_2023 gives 200-point boxes), so heights come from the font size (`_CharBox`).
 
-A PDF without a text layer (a scan) is `Unreadable` here; `has_text_layer` tells it apart for
-a caller that sends scans to OCR.
+A PDF without a text layer (a scan) raises `decode.Scanned`, which sends it to OCR.
 """
 from __future__ import annotations
 
@@ -26,7 +25,7 @@ import threading
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from xxgk.extract.decode import Unreadable
+from xxgk.extract.decode import Scanned, Unreadable
 from xxgk.extract.document import Document
 from xxgk.extract.layouts.positions import Page, Word, read_pages
 
@@ -61,31 +60,10 @@ def sniff(head: bytes, name: str) -> bool:
 def read(data: bytes, name: str) -> Document:
     pages = read_layer(data)
     if not any(p.words for p in pages):
-        raise Unreadable("PDF without a text layer (scanned): needs OCR")
+        raise Scanned("PDF without a text layer (scanned): needs OCR")
     return read_pages(pages, KIND, KIND)
 
 
-def has_text_layer(data: bytes) -> bool:
-    """Whether the PDF has any text to read; False for a scan (it needs OCR). Raises
-    `Unreadable` for a damaged PDF."""
-    import pypdfium2.raw as raw
-    from pypdfium2 import PdfiumError
-
-    with _opened(data) as pdf:
-        try:
-            for i in range(len(pdf)):
-                page = pdf[i]
-                text = page.get_textpage()
-                try:
-                    if any(not raw.FPDFText_IsGenerated(text, k) and _char(raw, text, k).strip()
-                           for k in range(raw.FPDFText_CountChars(text))):
-                        return True
-                finally:
-                    text.close()
-                    page.close()
-        except PdfiumError as e:
-            raise Unreadable(f"unreadable PDF: {type(e).__name__}: {e}") from None
-    return False
 
 
 def read_layer(data: bytes, layer: Layer = LAYER) -> list[Page]:
