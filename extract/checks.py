@@ -11,6 +11,7 @@ check is the record.
 """
 from __future__ import annotations
 
+from functools import cache
 from itertools import combinations
 
 from xxgk import schema
@@ -41,6 +42,10 @@ def _known(cells: dict[str, CellValue], keys) -> list[int | float] | None:
     return out
 
 
+def _sum_text(values: list[int | float]) -> str:
+    return " + ".join([f"{v:g}" if isinstance(v, float) else str(v) for v in values])
+
+
 def _agrees(expected: int | float | None, printed) -> bool:
     """A printed value agrees with a deduced one when either is unknown or they are equal."""
     return expected is None or printed is None or printed.value is None or _close(expected, printed.value)
@@ -49,41 +54,55 @@ def _agrees(expected: int | float | None, printed) -> bool:
 def evaluate(cells: dict[str, CellValue], template: str) -> list[Check]:
     """One check per identity whose cells are all known, with its numbers in `detail`."""
     out = []
+    inferred = {k for k, c in cells.items() if c.inferred}
     for ident in identities(template):
         left, right = ident.left, ident.right
         lv, rv = _known(cells, left), _known(cells, right)
         if lv is None or rv is None:
             continue
         ok = _close(sum(lv), sum(rv))
-        detail = f"{' + '.join(map(_fmt, lv))} {'=' if ok else '≠'} {' + '.join(map(_fmt, rv))}"
-        inferred = [k for k in left + right if cells[k].inferred]
-        if inferred:
-            detail += " (inferred: " + ", ".join(inferred) + ")"
+        detail = f"{_sum_text(lv)} {'=' if ok else '≠'} {_sum_text(rv)}"
+        if inferred and not inferred.isdisjoint(left + right):
+            detail += " (inferred: " + ", ".join(k for k in left + right if k in inferred) + ")"
         out.append(Check(CheckKind.IDENTITY, ident.rule, ident.subject, ok, detail))
     return out
+
+
+@cache
+def _terms(template: str) -> tuple[tuple[schema.Identity, tuple[tuple[str, int], ...], frozenset[str]], ...]:
+    """Each identity as signed terms (left +1, right -1), with the set of its cells."""
+    out = []
+    for ident in identities(template):
+        terms = tuple([(k, 1) for k in ident.left] + [(k, -1) for k in ident.right])
+        out.append((ident, terms, frozenset(k for k, _ in terms)))
+    return tuple(out)
 
 
 def solve(cells: dict[str, CellValue], template: str) -> list[Check]:
     """Fill null cells that an identity forces, until nothing more is forced."""
     notes = []
-    changed = True
+    nulls = {k for k, c in cells.items() if c.value is None}
+    changed = bool(nulls)
     while changed:
         changed = False
-        for ident in identities(template):
-            terms = [(k, 1) for k in ident.left] + [(k, -1) for k in ident.right]
-            unknown = [(k, s) for k, s in terms if k in cells and cells[k].value is None]
+        for ident, terms, keys in _terms(template):
+            if nulls.isdisjoint(keys):
+                continue  # nothing to solve for
+            unknown = [(k, s) for k, s in terms if k in nulls]
             if len(unknown) != 1 or any(k not in cells for k, _ in terms):
                 continue
             key, sign = unknown[0]
-            others = [k for k, _ in terms if k != key]
-            known = dict(zip(others, _known(cells, others) or [], strict=True))
-            rest = sum(s * known[k] for k, s in terms if k != key)
+            others = [(k, s) for k, s in terms if k != key]
+            known = _known(cells, [k for k, _ in others])
+            assert known is not None  # `key` is the one unknown
+            rest = sum(s * v for (_, s), v in zip(others, known, strict=True))
             value: int | float = -rest * sign
             if isinstance(value, float) and value.is_integer():
                 value = int(value)
             if value < 0:
                 continue  # a count cannot be negative: the identity is broken, not informative
             cells[key] = CellValue(value, None, inferred=True)
+            nulls.discard(key)
             notes.append(Check(CheckKind.INFERRED, "inferred", key, False,
                                f"{key} = {value}, forced by {ident.name}"))
             changed = True

@@ -20,7 +20,7 @@ from xxgk.extract.document import Document
 from xxgk.extract.limits import Limits, TimeLimit, time_limit
 from xxgk.extract.metadata import read_metadata
 from xxgk.extract.model import PARSER_VERSION, CellValue, Check, CheckKind, Report, Status, TableStatus
-from xxgk.extract.sections import NUMERALS, Section, count_forms, find_sections
+from xxgk.extract.sections import NUMERALS, Section, count_forms, find_sections, heading_candidates
 from xxgk.extract.tables.base import TableRead
 
 __all__ = ["PARSER_VERSION", "Report", "extract_bytes", "extract_file", "extract_text"]
@@ -80,11 +80,14 @@ def extract_text(text: str, source: str = "<text>", kind: str = "text") -> Repor
 
 def extract_document(doc: Document, source: str) -> Report:
     report = Report(source, encoding=doc.encoding, kind=doc.kind)
-    forms = count_forms(doc.rows)
+    # what the reader left unread (a page's pictures, without Tesseract): said, whatever follows
+    report.checks += [Check(CheckKind.LAYOUT, "pictures", "", False, note) for note in doc.notes]
+    headings = heading_candidates(doc.rows)
+    forms = count_forms(doc.rows, headings)
     if forms > 1:
         return _failed(source, f"one file holding {forms} reports (the form's sections 二–四 come {forms} "
                        "times, each with its tables): read one report per file", report, rule="reports")
-    sections = find_sections(doc.rows)
+    sections = find_sections(doc.rows, headings)
     report.sections = sorted(sections)
     problem = _identify(report, doc, sections)
     if problem:
@@ -164,7 +167,7 @@ def _locate(t: TableRead, doc: Document):
             t.checks.append(Check(CheckKind.DOUBTFUL, "doubtful", key, False,
                                   f"read {cell.value!r} at {anchor.where} with confidence {anchor.confidence:.0f} "
                                   f"(below {DOUBTFUL_BELOW:.0f}): left null"))
-            cell.value = None
+            cell.value, cell.doubtful = None, True
 
 
 def _cut_off(doc: Document, t: TableRead, s: Section, sections: dict[int, Section]) -> bool:
@@ -197,7 +200,7 @@ def _assemble(report: Report, read: list[TableRead]):
         report.checks.extend(t.checks)
     template = report.template
     assert template is not None
-    report.cells = {k: cells.get(k, CellValue(None)) for k in schema.keys(template)}
+    report.cells = {k: cells[k] if k in cells else CellValue(None) for k in schema.keys(template)}
     report.checks.extend(_whole_counts(report.cells, template))
     short = [row for t in read for row in t.short]
     placed = identity_checks.place_short_rows(report.cells, template, short)

@@ -8,6 +8,7 @@ mention in the preamble is a long sentence, not a heading; a repeat comes later)
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import regex
@@ -24,6 +25,9 @@ TITLES = {
     5: regex.compile(r"存在的?主要问题|改进情况"),
     6: regex.compile(r"其他需要报告的事项"),
 }
+# any of them, to pass over the many rows that name none: the standard library's re is the
+# faster here, and reads these patterns alike
+_ANY_TITLE = re.compile("|".join(f"(?:{p.pattern})" for p in TITLES.values()))
 _NUMBERED = regex.compile(r"^\s*(?:#{1,6}\s*)?(?:\*\*)?\s*(?P<num>[一二三四五六七八九十]|\d{1,2})\s*[、.．]")
 _HEADING_MAX = 40
 _TITLE_END = regex.compile(r"(情况|事项|问题|措施|概述)[。.:：)）]*$")
@@ -38,9 +42,15 @@ class Section:
 
 
 def _heading_text(row: Row) -> str | None:
-    cells = [c.text for c in row.cells if c.text]
     # a heading may sit in a table (a whole report laid out in one), but then alone in its row
-    if not cells or len(cells) > (1 if row.table else 2):
+    most = 1 if row.table else 2
+    cells: list[str] = []
+    for c in row.cells:
+        if c.text:
+            if len(cells) == most:
+                return None
+            cells.append(c.text)
+    if not cells:
         return None
     text = " ".join(cells)
     if len(text) > _HEADING_MAX:
@@ -48,8 +58,13 @@ def _heading_text(row: Row) -> str | None:
     return text
 
 
-def find_sections(rows: list[Row]) -> dict[int, Section]:
-    candidates = _candidates(rows)
+Candidates = dict[int, list[tuple[float, int]]]  # section → (how heading-like, row index) of its headings
+
+
+def find_sections(rows: list[Row], candidates: Candidates | None = None) -> dict[int, Section]:
+    """The sections by their headings; `candidates`: `heading_candidates(rows)`, if at hand."""
+    if candidates is None:
+        candidates = heading_candidates(rows)
     chosen = {}
     for n, cands in candidates.items():
         if cands:
@@ -68,12 +83,14 @@ def find_sections(rows: list[Row]) -> dict[int, Section]:
 MIN_TABLE_VALUES = 40  # value cells between the headings of 三 and 四 that make a filled-in form
 
 
-def count_forms(rows: list[Row]) -> int:
+def count_forms(rows: list[Row], candidates: Candidates | None = None) -> int:
     """How many filled-in forms the rows hold: runs of numbered headings 二 → 三 → 四 with the
     applications table's values between 三 and 四. Two reports in one file (two years pasted
     together, a page quoting several) give two; a report that renumbers its tables after a
     narrative 一…六 gives one, as its narrative holds no table."""
-    headings = sorted((i, n) for n, cands in _candidates(rows).items() if n in (2, 3, 4)
+    if candidates is None:
+        candidates = heading_candidates(rows)
+    headings = sorted((i, n) for n, cands in candidates.items() if n in (2, 3, 4)
                       for score, i in cands if score >= 2)
     forms, expect, third = 0, 2, 0
     for i, n in headings:
@@ -88,14 +105,16 @@ def count_forms(rows: list[Row]) -> int:
     return forms
 
 
-def _candidates(rows: list[Row]) -> dict[int, list[tuple[float, int]]]:
+def heading_candidates(rows: list[Row]) -> Candidates:
     """Each section's heading candidates: (how heading-like, row index)."""
-    candidates: dict[int, list[tuple[float, int]]] = {n: [] for n in TITLES}
+    candidates: Candidates = {n: [] for n in TITLES}
     for i, row in enumerate(rows):
         text = _heading_text(row)
         if text is None:
             continue
         squashed = "".join(text.split())
+        if not _ANY_TITLE.search(squashed):
+            continue  # names no section: most short rows
         for n, pattern in TITLES.items():
             if pattern.search(squashed):
                 m = _NUMBERED.match(text)

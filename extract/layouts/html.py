@@ -27,6 +27,9 @@ _BLOCK = {"p", "div", "br", "h1", "h2", "h3", "h4", "h5", "h6", "li", "section",
           "header", "footer", "title", "ul", "ol", "center", "blockquote", "hr"}
 _SKIP = {"script", "style", "noscript", "template", "head", "iframe", "object", "select"}
 _RAW_TEXT = {"script", "style"}  # their content is not markup: skipped to the closing tag
+# the tags that make rows, cells and lines; any other (span, font, b, a, o:p …) is inline
+_HANDLED = _BLOCK | _SKIP | {"table", "tr", "td", "th", "pre"}
+_IN_TABLE = _SKIP | {"table", "tr", "td", "th"}  # the ones that do in a data table (a <p> in a cell does not)
 
 # the standard library's re: on this pattern three times faster than the regex module
 _TOKEN = re.compile(r"""
@@ -69,6 +72,8 @@ class _RowBuilder:
         self.cell_at = 0   # where the open cell's content starts
         self.pos = 0       # the end of the token being handled
         self.prose: list[_Fragment] = []
+        # outside any table, or inside a layout table (between its nested data tables)
+        self.in_prose = True
 
     def feed(self, source: str):
         pos: int | None = 0
@@ -83,11 +88,14 @@ class _RowBuilder:
             begin = m.start()
             if begin > pos:
                 self._data(pos, begin)
-            pos = self.pos = m.end()
+            pos = m.end()
             end, tag, attrs = m.groups()
             if tag is None:
                 continue  # comments and declarations say nothing
             tag = tag.lower()
+            if tag not in (_HANDLED if self.in_prose else _IN_TABLE):
+                continue  # inline markup: no row, cell or line ends here
+            self.pos = pos
             if end:
                 self.handle_endtag(tag)
             elif attrs.rstrip().endswith("/"):
@@ -103,26 +111,36 @@ class _RowBuilder:
 
     def _data(self, start: int, end: int):
         """Text between tags: plain runs and entities, each a fragment at its own offset."""
-        if self.skip:
+        sink = self._sink()
+        if sink is None:
             return
         source = self.source
         if source.find("&", start, end) < 0:  # most text holds no entity
-            self._text(source[start:end], start)
+            sink.append(_Fragment(source[start:end], start, end))
             return
         pos = start
         for m in _ENTITY.finditer(source, start, end):
             if m.start() > pos:
-                self._text(source[pos:m.start()], pos)
-            self._text(_entity(m.group()), m.start())
-            self._last().end = m.end()  # the fragment covers the whole entity
+                sink.append(_Fragment(source[pos:m.start()], pos, m.start()))
+            sink.append(_Fragment(_entity(m.group()), m.start(), m.end()))  # covering the whole entity
             pos = m.end()
         if pos < end:
-            self._text(source[pos:end], pos)
+            sink.append(_Fragment(source[pos:end], pos, end))
+
+    def _sink(self) -> list[_Fragment] | None:
+        """Where text goes: the open cell, the prose line, or nowhere (a script, between cells)."""
+        if self.skip:
+            return None
+        if self.cell is not None:
+            return self.cell
+        return self.prose if self.in_prose else None
 
     # -- prose
     def _flush_prose(self, preformatted: bool = False):
         frags, self.prose = self.prose, []
-        text = "".join(f.text for f in frags)
+        if not frags:
+            return
+        text = "".join([f.text for f in frags])
         if not text.strip():
             return
         if preformatted:
@@ -141,10 +159,14 @@ class _RowBuilder:
             self.rows.append(Row([joined]))
 
     # -- where we are
-    @property
-    def in_prose(self) -> bool:
-        """Outside any table, or inside a layout table (between its nested data tables)."""
-        return not self.tables or self.tables[-1].layout
+    def _open_table(self):
+        self.tables.append(_Table())
+        self.in_prose = False
+
+    def _close_table(self) -> _Table:
+        table = self.tables.pop()
+        self.in_prose = not self.tables or self.tables[-1].layout
+        return table
 
     # -- handlers
     def handle_starttag(self, tag: str, attrs: str):
@@ -162,7 +184,7 @@ class _RowBuilder:
                 self.rows.extend(grid_rows(outer.rows))  # its rows before the nested table
                 outer.rows = []
             self._flush_prose()
-            self.tables.append(_Table())
+            self._open_table()
         elif self.in_prose:
             if tag in _BLOCK or tag in ("tr", "td", "th"):
                 self._flush_prose()
@@ -175,7 +197,7 @@ class _RowBuilder:
             self._end_cell()
             self.cell = []
             self.cell_at = self.pos
-            self.cell_spans = (_span(attrs, "colspan"), _span(attrs, "rowspan"))
+            self.cell_spans = _spans(attrs)
 
     def handle_startendtag(self, tag: str):
         if tag in _BLOCK and self.in_prose and not self.skip:
@@ -190,7 +212,7 @@ class _RowBuilder:
         if tag == "table" and self.tables:
             self._end_row()
             self._flush_prose()
-            self.rows.extend(grid_rows(self.tables.pop().rows))
+            self.rows.extend(grid_rows(self._close_table().rows))
         elif self.in_prose:
             if tag == "pre" and not self.tables:
                 self._flush_prose(preformatted=True)
@@ -200,22 +222,6 @@ class _RowBuilder:
             self._end_cell()
         elif tag == "tr":
             self._end_row()
-
-    def _text(self, text: str, start: int):
-        if self.skip:
-            return
-        frag = _Fragment(text, start, start + len(text))
-        if self.cell is not None:
-            self.cell.append(frag)
-        elif self.in_prose:
-            self.prose.append(frag)
-
-    def _last(self) -> _Fragment:
-        if self.cell is not None and self.cell:
-            return self.cell[-1]
-        if self.prose:
-            return self.prose[-1]
-        return _Fragment("", 0, 0)
 
     def _end_cell(self):
         if self.cell is None:
@@ -246,6 +252,13 @@ class _Table:
         # page, and its cells are read as prose, not as a grid
         self.layout = False
         self.rows: list[list[Slot]] = []
+
+
+def _spans(attrs: str) -> tuple[int, int]:
+    """A cell's colspan and rowspan."""
+    if "span" not in attrs.casefold():
+        return 1, 1  # most cells span nothing
+    return _span(attrs, "colspan"), _span(attrs, "rowspan")
 
 
 def _span(attrs: str, name: str) -> int:

@@ -78,74 +78,109 @@ def _label_key(m: LabelMatcher, g: Group) -> str | None:
     return hit.key
 
 
+def in_order(gs: list[Group], keys: list[str | None], rows: tuple[str, ...]) -> bool:
+    """One full row per official row, in order, no label naming another: the common case."""
+    return len(gs) == len(rows) and all(len(g.values) == WIDTH and not g.blank_only and key in (None, row)
+                                        for g, key, row in zip(gs, keys, rows, strict=True))
+
+
 def align(gs: list[Group], keys: list[str | None], rows: tuple[str, ...]) -> tuple[float, list[Placed]]:
     """Cheapest monotone assignment of groups to rows (an edit distance)."""
-    n, k = len(gs), len(rows)
-    if n == k and all(len(g.values) == WIDTH and not g.blank_only and key in (None, row)
-                      for g, key, row in zip(gs, keys, rows, strict=True)):
-        # the common case: one full row per official row, in order
-        return sum(_UNLABELED for key in keys if key is None), [Placed(r, g) for r, g in zip(rows, gs, strict=True)]
-    inf = float("inf")
-    cost = [[inf] * (k + 1) for _ in range(n + 1)]
-    back: list[list[tuple[int, int] | None]] = [[None] * (k + 1) for _ in range(n + 1)]
-    cost[0][0] = 0.0
+    if in_order(gs, keys, rows):
+        return _taken_in_order(gs, keys, rows)
+    return _Costs(gs, keys, rows).align(gs)
 
-    skip = []
-    for g, key in zip(gs, keys, strict=True):
-        full = len(g.values) >= WIDTH - 2 and not g.blank_only
-        skip.append((_SKIP_FULL_GROUP + (2.0 if key else 0.0)) if full else _SKIP_STRAY)
-    # the cost of taking group i as row j, less the label term added below
-    base = [_PER_MISSING_VALUE * abs(len(g.values) - WIDTH) + (_BLANK_GROUP if g.blank_only else 0.0)
-            for g in gs]
 
-    def take(i, j):
-        key = keys[i]
-        return base[i] + (0.0 if key == rows[j] else (_UNLABELED if key is None else _WRONG_LABEL))
+def _taken_in_order(gs: list[Group], keys: list[str | None], rows: tuple[str, ...]) -> tuple[float, list[Placed]]:
+    return sum(_UNLABELED for key in keys if key is None), [Placed(r, g) for r, g in zip(rows, gs, strict=True)]
 
-    for i in range(n + 1):
-        for j in range(k + 1):
-            here = cost[i][j]
-            if here == inf:
-                continue
-            if i < n and here + skip[i] < cost[i + 1][j]:
-                cost[i + 1][j] = here + skip[i]
-                back[i + 1][j] = (i, j)
-            if j < k and here + _SKIP_ROW < cost[i][j + 1]:
-                cost[i][j + 1] = here + _SKIP_ROW
-                back[i][j + 1] = (i, j)
-            if i < n and j < k:
-                c = here + take(i, j)
-                if c < cost[i + 1][j + 1]:
-                    cost[i + 1][j + 1] = c
-                    back[i + 1][j + 1] = (i, j)
-    placed: list[Placed] = []
-    i, j = n, k
-    while (i, j) != (0, 0):
-        step = back[i][j]
-        assert step is not None  # every reachable cell has a way back to (0, 0)
-        pi, pj = step
-        if pi == i - 1 and pj == j - 1:
-            placed.append(Placed(rows[j - 1], gs[i - 1]))
-        i, j = pi, pj
-    placed.reverse()
-    return cost[n][k], placed
+
+class _Costs:
+    """The alignment's steps and what each costs: skipping group i (a stray number is cheap to
+    skip, a full row is not), skipping a row, and taking group i as a row (its missing or extra
+    values, and its label if that names another row)."""
+
+    def __init__(self, gs: list[Group], keys: list[str | None], rows: tuple[str, ...]):
+        self.rows = rows
+        where = {row: j for j, row in enumerate(rows)}
+        self.skip: list[float] = []
+        self.base: list[float] = []      # taking the group as the row its label names
+        self.wrong: list[float] = []     # taking it as any other row
+        self.own: list[int | None] = []  # the row its label names, if one of these
+        for g, key in zip(gs, keys, strict=True):
+            n, blank = len(g.values), g.blank_only
+            full = n >= WIDTH - 2 and not blank
+            self.skip.append((_SKIP_FULL_GROUP + (2.0 if key else 0.0)) if full else _SKIP_STRAY)
+            base = _PER_MISSING_VALUE * abs(n - WIDTH) + (_BLANK_GROUP if blank else 0.0)
+            self.base.append(base)
+            self.wrong.append(base + (_UNLABELED if key is None else _WRONG_LABEL))
+            self.own.append(where.get(key) if key is not None else None)
+
+    def least(self) -> float:
+        """No alignment costs less: each group at its cheapest, skipped or taken, and a skipped
+        row for each row more than there are groups."""
+        cheapest = sum(min(skip, base if own is not None else wrong)
+                       for skip, base, wrong, own in zip(self.skip, self.base, self.wrong, self.own, strict=True))
+        return cheapest + _SKIP_ROW * max(0, len(self.rows) - len(self.skip))
+
+    def take(self, i: int, j: int) -> float:
+        """The cost of taking group i as row j."""
+        return self.base[i] if self.own[i] == j else self.wrong[i]
+
+    def takes(self, i: int) -> list[float]:
+        """The cost of taking group i as each row."""
+        out = [self.wrong[i]] * len(self.rows)
+        own = self.own[i]
+        if own is not None:
+            out[own] = self.base[i]
+        return out
+
+    def align(self, gs: list[Group]) -> tuple[float, list[Placed]]:
+        table = self.table()
+        return table[-1][-1], self.path(table, gs)
+
+    def table(self) -> list[list[float]]:
+        """table[i][j]: the cheapest way to place the first i groups in the first j rows. Of
+        equal ways, taking the group comes first, then skipping it, then skipping the row."""
+        row = [j * _SKIP_ROW for j in range(len(self.rows) + 1)]
+        table = [row]
+        for i, skip in enumerate(self.skip):
+            prev, row = row, [row[0] + skip]
+            for j, take in enumerate(self.takes(i)):
+                best = prev[j] + take
+                down = prev[j + 1] + skip
+                if down < best:
+                    best = down
+                left = row[j] + _SKIP_ROW
+                if left < best:
+                    best = left
+                row.append(best)
+            table.append(row)
+        return table
+
+    def path(self, table: list[list[float]], gs: list[Group]) -> list[Placed]:
+        """The groups taken on the way back from the last cell, each step the first of equal
+        ways (the costs are sums of halves, so exact)."""
+        placed: list[Placed] = []
+        i, j = len(table) - 1, len(self.rows)
+        while i or j:
+            here = table[i][j]
+            if i and j and table[i - 1][j - 1] + self.take(i - 1, j - 1) == here:
+                placed.append(Placed(self.rows[j - 1], gs[i - 1]))
+                i, j = i - 1, j - 1
+            elif i and table[i - 1][j] + self.skip[i - 1] == here:
+                i -= 1
+            else:
+                j -= 1
+        placed.reverse()
+        return placed
 
 
 def read(rows: list[Row], template: str, start: int, end: int) -> TableRead:
     """Read the table from rows[start:end]; rows printed short are left in `short`."""
     out = TableRead(TABLE)
-    # a number or two with text after it is a sentence (`共收到申请 56 件`), not a table row
-    gs = [g for g in groups(rows, start, end, expected=WIDTH) if not (g.trailing_text and len(g.values) <= 2)]
-    m = matcher(template)
-    keys = [_label_key(m, g) for g in gs]
-    # the table starts at its first row; numbers before it belong to the preamble
-    first = next((i for i, k in enumerate(keys) if k in ("new_received", "carried_over")), None)
-    if first is not None:
-        gs, keys = gs[first:], keys[first:]
-    tried = [align(gs, keys, variant) + (variant,) for variant in row_variants(template)]
-    # the one-row （六） variant counts only if that row is actually there
-    tried = [t for t in tried if "other" not in t[2] or any(p.row == "other" for p in t[1])] or tried[:1]
-    _, placed, variant = min(tried, key=lambda t: t[0])
+    gs, keys = _value_groups(rows, template, start, end)
+    variant, placed = _best_alignment(gs, keys, template)
     out.found = bool(placed)
     _put_rows(out, template, variant, {p.row: p.group for p in placed}, rows)
     _account(out, variant, placed, gs, keys)
@@ -154,13 +189,59 @@ def read(rows: list[Row], template: str, start: int, end: int) -> TableRead:
     return out
 
 
+def _value_groups(rows: list[Row], template: str, start: int, end: int) -> tuple[list[Group], list[str | None]]:
+    """The section's value groups from the table's first row on, and the row each one's label
+    names (None: no row, confidently)."""
+    # a number or two with text after it is a sentence (`共收到申请 56 件`), not a table row
+    gs = [g for g in groups(rows, start, end, expected=WIDTH) if not (g.trailing_text and len(g.values) <= 2)]
+    m = matcher(template)
+    keys = [_label_key(m, g) for g in gs]
+    # the table starts at its first row; numbers before it belong to the preamble
+    first = next((i for i, k in enumerate(keys) if k in ("new_received", "carried_over")), None)
+    if first is not None:
+        gs, keys = gs[first:], keys[first:]
+    return gs, keys
+
+
+def _best_alignment(gs: list[Group], keys: list[str | None],
+                    template: str) -> tuple[tuple[str, ...], list[Placed]]:
+    """The row list the groups align to most cheaply (the first listed, on a tie); the one-row
+    （六） variant counts only if that row is actually there. Lists the groups fill in order go
+    first, and a list is aligned only if the least it could cost might still win."""
+    variants = row_variants(template)
+    fits = [in_order(gs, keys, rows) for rows in variants]
+    best: tuple[float, int, list[Placed]] | None = None
+    for pos in sorted(range(len(variants)), key=lambda p: not fits[p]):
+        rows = variants[pos]
+        if fits[pos]:
+            cost, placed = _taken_in_order(gs, keys, rows)
+        else:
+            costs = _Costs(gs, keys, rows)
+            if best is not None and (costs.least(), pos) > best[:2]:
+                continue
+            cost, placed = costs.align(gs)
+        if pos > 0 and "other" in rows and not any(p.row == "other" for p in placed):
+            continue
+        if best is None or (cost, pos) < best[:2]:
+            best = (cost, pos, placed)
+    assert best is not None  # the form's own rows always count
+    return variants[best[1]], best[2]
+
+
+@cache
+def _keys(row: str) -> list[str]:
+    return [f"{TABLE}.{row}.{col}" for col in schema.APPLICANT_COLS]
+
+
 def _rejoin(values: list[Read | None]) -> tuple[int, str, int] | None:
     """A row one value too long, where a number wrapped in a narrow column (`311 9` for 3119)
     came out as two: the one place where joining two neighbours makes the applicant columns
     add up to 总计. Returns (position, the two parts as printed, joined value), or None when no
     single join does."""
+    if len(values) != WIDTH + 1:
+        return None
     ints = [v.value for v in values if v is not None and isinstance(v.value, int) and v.value >= 0]
-    if len(values) != WIDTH + 1 or len(ints) != len(values):
+    if len(ints) != len(values):
         return None
     fits = []
     for i in range(WIDTH):
@@ -187,7 +268,7 @@ def _put_rows(out: TableRead, template: str, variant: tuple[str, ...], by_row: d
                                     f"{joined}, the only join under which the row adds up"))
             continue
         if g is not None and len(g.values) == WIDTH:
-            out.put_row([f"{TABLE}.{row}.{col}" for col in schema.APPLICANT_COLS], g.values, rows[g.row])
+            out.put_row(_keys(row), g.values, rows[g.row])
             continue
         for col in schema.APPLICANT_COLS:
             out.cells[f"{TABLE}.{row}.{col}"] = CellValue(None)

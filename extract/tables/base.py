@@ -9,14 +9,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from xxgk.extract.document import Cell, Row
+from xxgk.extract.document import Row
 from xxgk.extract.model import CellValue, Check
 from xxgk.extract.numbers import parse_values
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)
 class Read:
-    """One value as printed: the number (None for a blank mark) and its span in the source."""
+    """One value as printed: the number (None for a blank mark) and its span in the source.
+    Compared by identity: a read is one place in the source (and `None in values` stays fast)."""
     value: int | float | None
     start: int
     end: int
@@ -34,7 +35,10 @@ class Group:
 
     @property
     def blank_only(self) -> bool:
-        return all(v is None or v.value is None for v in self.values)
+        for v in self.values:  # noqa: SIM110 - a loop: all() of a generator costs 4x, on every group
+            if v is not None and v.value is not None:
+                return False
+        return True
 
 
 @dataclass
@@ -51,14 +55,16 @@ class TableRead:
     def put_row(self, keys: list[str], values: list[Read | None], row: Row):
         """A printed row's values under their keys. A grid's empty cells are located at the
         document row's own empty cells, when the two line up one to one."""
-        label = max((i for i, c in enumerate(row.cells) if c.text and cell_values(c) is None), default=-1)
-        empty = [c for c in row.cells[label + 1:] if not c.text]  # spanned label positions are not values
-        blanks = [i for i, v in enumerate(values) if v is None]
-        at = dict(zip(blanks, empty, strict=True)) if len(blanks) == len(empty) else {}
-        for i, (key, v) in enumerate(zip(keys, values, strict=True)):
+        for key, v in zip(keys, values, strict=True):
             self.put(key, v)
-            if i in at:
-                self.cells[key].span = (at[i].start, at[i].end)
+        if None not in values:
+            return  # no blank to locate
+        blanks = [i for i, v in enumerate(values) if v is None]
+        label = max((i for i, c in enumerate(row.cells) if c.text and parse_values(c.text) is None), default=-1)
+        empty = [c for c in row.cells[label + 1:] if not c.text]  # spanned label positions are not values
+        if len(blanks) == len(empty):
+            for i, cell in zip(blanks, empty, strict=True):
+                self.cells[keys[i]].span = (cell.start, cell.end)
 
     def put(self, key: str, read: Read | None):
         """A cell of a row placed in the table: an empty grid cell or a blank mark is blank."""
@@ -66,13 +72,6 @@ class TableRead:
             self.cells[key] = CellValue(None, blank=True)
         else:
             self.cells[key] = CellValue(read.value, (read.start, read.end), blank=read.value is None)
-
-
-def cell_values(cell: Cell) -> list[Read] | None:
-    vals = parse_values(cell.text)
-    if vals is None:
-        return None
-    return [Read(v.value, cell.start + v.start, cell.start + v.end, v.unit) for v in vals]
 
 
 def trim_grid(values: list[Read | None], expected: int | None) -> list[Read | None]:
@@ -108,52 +107,18 @@ def groups(rows: list[Row], start: int = 0, end: int | None = None,
     loose: list[str] = []
     for i in range(start, len(rows) if end is None else end):
         row = rows[i]
-        label: list[str] = []
-        values: list[Read | None] = []
-        blanks = 0           # blank grid cells seen since the label, before the first value
-        in_values = False
-        trailing = ""
-        for cell in row.cells:
-            if not cell.text:
-                if in_values:
-                    values.append(None)
-                elif keep_grid_blanks and row.grid:
-                    blanks += 1
-                continue
-            vals = cell_values(cell)
-            if vals is None:
-                if in_values:
-                    trailing = cell.text
-                    break  # text after the values: a trailing note, not this row's values
-                label.append(cell.text)
-                blanks = 0
-                continue
-            if not in_values:
-                values.extend([None] * blanks)
-            in_values = True
-            values.extend(vals)
-        if row.grid:
-            if not keep_grid_blanks:
-                values = trim_grid(values, expected)
-        else:
+        label, values, trailing = _row_values(row, keep_grid_blanks and row.grid)
+        if not row.grid:
             values = _text_blanks(values, expected)
-        if not any(v is not None for v in values):
+        elif not keep_grid_blanks:
+            values = trim_grid(values, expected)
+        if values.count(None) == len(values):  # no value
             if label:
                 loose.append(" ".join(label))
             continue
         own = " ".join(label)
-        prev = out[-1] if out else None
-        if (not own and not loose and not trailing and prev and prev.row == i - 1 and not row.grid
-                and not prev.trailing_text and not rows[prev.row].grid):
-            # a line of values alone, right under a row: one value per line continues that row;
-            # a word processor's text export writes an empty line for each empty cell between
-            empty: list[Read | None] = [None] * row.gap if expected and len(values) == 1 else []
-            if expected and len(prev.values) + len(empty) + len(values) > expected:
-                empty = []
-            if expected is None or len(prev.values) + len(empty) + len(values) <= expected:
-                prev.values.extend(empty + values)
-                prev.row = i
-                continue
+        if not own and not loose and not trailing and _continue_previous(out, rows, i, values, expected):
+            continue
         out.append(Group(values, own if own else " ".join(loose), bool(own),
                          loose=" ".join(loose) if own else "", row=i, trailing_text=trailing))
         loose = []
@@ -161,3 +126,56 @@ def groups(rows: list[Row], start: int = 0, end: int | None = None,
         if not rows[g.row].grid:  # a row continued over lines: blanks as for a single text row
             g.values[:] = _text_blanks(g.values, expected)
     return out
+
+
+def _row_values(row: Row, keep_blanks: bool) -> tuple[list[str], list[Read | None], str]:
+    """A row's label texts, its values (None: an empty cell after the first value, or with
+    `keep_blanks` one between the label and the first value) and the text after its values,
+    if any: a trailing note, not this row's values, where the values end."""
+    label: list[str] = []
+    values: list[Read | None] = []
+    blanks = 0  # blank cells seen since the label, before the first value
+    in_values = False
+    for cell in row.cells:
+        text = cell.text
+        if not text:
+            if in_values:
+                values.append(None)
+            elif keep_blanks:
+                blanks += 1
+            continue
+        vals = parse_values(text)
+        if vals is None:
+            if in_values:
+                return label, values, text
+            label.append(text)
+            blanks = 0
+            continue
+        if not in_values:
+            values.extend([None] * blanks)
+            in_values = True
+        at = cell.start
+        if len(vals) == 1:  # most cells: spare building a list
+            v = vals[0]
+            values.append(Read(v.value, at + v.start, at + v.end, v.unit))
+        else:
+            values.extend([Read(v.value, at + v.start, at + v.end, v.unit) for v in vals])
+    return label, values, ""
+
+
+def _continue_previous(out: list[Group], rows: list[Row], i: int, values: list[Read | None],
+                       expected: int | None) -> bool:
+    """A line of values alone, right under a text row: one value per line continues that row,
+    and a word processor's text export writes an empty line for each empty cell between. True
+    when the values went to the previous group."""
+    prev = out[-1] if out else None
+    if prev is None or prev.row != i - 1 or rows[i].grid or prev.trailing_text or rows[prev.row].grid:
+        return False
+    empty: list[Read | None] = [None] * rows[i].gap if expected and len(values) == 1 else []
+    if expected and len(prev.values) + len(empty) + len(values) > expected:
+        empty = []
+    if expected is None or len(prev.values) + len(empty) + len(values) <= expected:
+        prev.values.extend(empty + values)
+        prev.row = i
+        return True
+    return False
