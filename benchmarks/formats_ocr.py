@@ -57,18 +57,17 @@ def main():
     a = p.parse_args()
     files = sorted(FIXTURES.glob("*.scan.pdf")) + [FIXTURES / "hongze_2023_table.png"]
     env = dict(os.environ)
-    tmp = Path(tempfile.mkdtemp(prefix="xxgk-bench-ocr-"))
-    log = tmp / "tesseract-kb.txt"
-    timer, program = shutil.which("time") or "/usr/bin/time", shutil.which("tesseract")
-    if Path(timer).exists() and program:
-        wrapper = tmp / "tesseract"
-        wrapper.write_text(f'#!/bin/sh\nexec {timer} -f %M -a -o {log} {program} "$@"\n')
-        wrapper.chmod(0o755)
-        env["XXGK_TESSERACT"] = str(wrapper)
-    cmd = ["taskset", "-c", str(a.core), sys.executable, "-c", CHILD, str(a.repeat), *map(str, files)]
-    result = json.loads(subprocess.run(cmd, check=True, capture_output=True, text=True, env=env).stdout)
-    tesseract_kb = [int(v) for v in log.read_text().split()] if log.exists() else []
-    shutil.rmtree(tmp)
+    with tempfile.TemporaryDirectory(prefix="xxgk-bench-ocr-") as tmp:
+        log = Path(tmp) / "tesseract-kb.txt"
+        timer, program = shutil.which("time") or "/usr/bin/time", shutil.which("tesseract")
+        if Path(timer).exists() and program:
+            wrapper = Path(tmp) / "tesseract"
+            wrapper.write_text(f'#!/bin/sh\nexec {timer} -f %M -a -o {log} {program} "$@"\n')
+            wrapper.chmod(0o755)
+            env["XXGK_TESSERACT"] = str(wrapper)
+        cmd = ["taskset", "-c", str(a.core), sys.executable, "-c", CHILD, str(a.repeat), *map(str, files)]
+        result = json.loads(subprocess.run(cmd, check=True, capture_output=True, text=True, env=env).stdout)
+        tesseract_kb = [int(v) for v in log.read_text().split()] if log.exists() else []
     print(f"{'file':34s} {'pages':>5s} {'s':>6s} {'pages/s':>7s} {'python s':>8s} {'tesseract s':>11s}  status")
     for r in result["runs"]:
         print(f"{r['file']:34s} {r['pages']:5d} {r['seconds']:6.2f} {r['pages'] / r['seconds']:7.3f} "

@@ -75,6 +75,10 @@ class Document:
     kind: str = "text"  # text | html | pdf | docx | ocr ...
     encoding: str = "utf-8"
     anchors: list[Anchor] = field(default_factory=list)  # sorted by start; empty for text and HTML
+                                                          # (but for a page's pictures read by OCR)
+    # what the reader could not read and the report should say (an HTML page's pictures left
+    # unread: no Tesseract); each becomes a failed check of the report
+    notes: list[str] = field(default_factory=list)
 
     def anchor(self, span: tuple[int, int]) -> Anchor | None:
         """The anchor holding this span, if the text was synthesised."""

@@ -4,7 +4,8 @@ at once.
 Tesseract runs as a program (`pytesseract` would do the same, one image per run). Loading a
 language's model costs more than reading a table cell, so `ocr` reads a whole list of images
 in one run, as the pages of a multi-page TIFF. A run is killed if the extraction is
-interrupted (its time limit), so no tesseract outlives the document it was reading.
+interrupted (its time limit), so no tesseract outlives the document it was reading
+(`programs.run`).
 
 `XXGK_TESSERACT` names the program when it is not on the PATH (as does pytesseract's
 `tesseract_cmd`, when set).
@@ -15,11 +16,11 @@ import csv
 import io
 import os
 import subprocess
-import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 
+from xxgk.extract import programs
 from xxgk.extract.decode import Unreadable
 
 INSTALL = ("install tesseract-ocr and tesseract-ocr-chi-sim (Debian, Ubuntu; elsewhere Tesseract 4 or "
@@ -47,12 +48,12 @@ def _pytesseract_command() -> str | None:
 @cache
 def _languages(command: str) -> frozenset[str]:
     try:
-        out = subprocess.run([command, "--list-langs"], capture_output=True, text=True, timeout=60, check=False)
+        out = programs.run([command, "--list-langs"], 60, capture=True).stdout.decode("utf-8", "replace")
     except (OSError, subprocess.SubprocessError):
         raise Unreadable(f"a scan needs OCR, and the tesseract program ({command}) is not installed: "
                          f"{INSTALL}") from None
     # the first line is a heading: "List of available languages in "…" (3):"
-    return frozenset(line.strip() for line in out.stdout.splitlines()[1:] if line.strip())
+    return frozenset(line.strip() for line in out.splitlines()[1:] if line.strip())
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,30 +73,22 @@ def ocr(images: list, command: str, lang: str, psm: int, timeout: float, extra: 
     them. `psm` is Tesseract's page segmentation mode; `extra` more options (`-c name=value`)."""
     if not images:
         return []
-    with tempfile.TemporaryDirectory(prefix="xxgk-ocr-") as tmp:
-        path = os.path.join(tmp, "pages.tif")
+    with programs.folder("xxgk-ocr-") as folder:
+        path = str(folder / "pages.tif")
         images[0].save(path, save_all=True, append_images=images[1:], compression="packbits")
         cmd = [command, path, "stdout", "-l", lang, "--psm", str(psm), *extra, "tsv"]
         # one thread: the pipeline runs one extraction per core, where OpenMP threads only contend
         env = {**os.environ, "OMP_THREAD_LIMIT": "1"}
         try:
-            proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+            done = programs.run(cmd, timeout, capture=True, env=env)
         except OSError as e:
             raise Unreadable(f"a scan needs OCR, and tesseract ({command}) could not run: {e}; {INSTALL}") from None
-        try:
-            out, err = proc.communicate(timeout=timeout)
         except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
             raise Unreadable(f"OCR took longer than {timeout:g} s") from None
-        except BaseException:  # the extraction's time limit: leave no tesseract running
-            proc.kill()
-            proc.wait()
-            raise
-    if proc.returncode != 0:
-        raise Unreadable(f"OCR failed: tesseract: {err.decode('utf-8', 'replace').strip()[-300:]}")
+    if done.returncode != 0:
+        raise Unreadable(f"OCR failed: tesseract: {done.stderr.decode('utf-8', 'replace').strip()[-300:]}")
     reads: list[list[Read]] = [[] for _ in images]
-    for row in csv.reader(io.StringIO(out.decode("utf-8", "replace")), delimiter="\t", quoting=csv.QUOTE_NONE):
+    for row in csv.reader(io.StringIO(done.stdout.decode("utf-8", "replace")), delimiter="\t", quoting=csv.QUOTE_NONE):
         # level 5 is a word: level, page, block, paragraph, line, word, left, top, width, height, conf, text
         if len(row) < 12 or row[0] != "5" or not row[11].strip():
             continue

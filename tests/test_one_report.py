@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 import pytest
-from conftest import CORPUS, SAMPLES
 
+from conftest import CORPUS, SAMPLES
 from xxgk.extract.formats import read_document
 from xxgk.extract.report import extract_bytes
 from xxgk.extract.sections import count_forms

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from xxgk.extract.decode import Scanned, Unreadable
+from xxgk.extract.decode import Scanned
 from xxgk.extract.formats import pdf
 from xxgk.extract.layouts.positions import Page, Settings, Word, read_pages
 from xxgk.extract.report import extract_bytes, extract_document, extract_text
@@ -191,6 +191,16 @@ def test_numbers_side_by_side_in_one_cell_stay_apart():
     words = [_w("规章", 110, 135, 130), _w("8", 212, 135, 218), _w("6", 262, 142, 268)]
     rows = read_pages([Page(1, 500, 700, words, _ruled([100, 200, 300], [130, 165]))], "ocr", "ocr").rows
     assert [c.text for c in rows[-1].cells] == ["规章", "8 6"]
+
+
+def test_each_line_beside_a_table_is_written_once():
+    """Lines are ordered by their words' median top, so a line with a tall word reaching above
+    a ruled table may come after one that does not: each still goes on its side of the table,
+    once (taking as many lines as reach above it from the front wrote one twice, lost another)."""
+    words = [_w("标题", 60, 40), _w("规章", 60, 105), _w("3", 250, 105, 256),
+             Word("大", 350, 60, 400, 130), _w("甲", 420, 120), _w("乙", 440, 120), _w("说明", 500, 102)]
+    rows = read_pages([Page(1, 600, 700, words, _ruled([50, 200, 300], [100, 130, 160]))], "pdf", "pdf").rows
+    assert [r.text for r in rows] == ["标题", "大甲乙", "规章 3", "说明"]
 
 
 # --- anchors, confidence --------------------------------------------------------------------

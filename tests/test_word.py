@@ -249,6 +249,15 @@ def test_list_numbers_are_written_as_word_prints_them():
         "（一） 予以公开", "1. 属于国家秘密", "2. 其他", "要点", "不在列表中"]
 
 
+@pytest.mark.parametrize(("start", "label"), [("²", "A."), ("9" * 30, "P" * 385 + ".")])
+def test_a_list_start_that_is_no_number_or_absurd_does_not_break_the_reading(start, label):
+    """`²` passes `isdigit` and fails `int`; a start of 10^30 in letters would not fit in memory."""
+    levels = (f'<w:abstractNum w:abstractNumId="0"><w:lvl w:ilvl="0"><w:start w:val="{start}"/>'
+              '<w:numFmt w:val="upperLetter"/><w:lvlText w:val="%1."/></w:lvl></w:abstractNum>'
+              '<w:num w:numId="1"><w:abstractNumId w:val="0"/></w:num>')
+    assert rows_of(docx(_listed("总体情况", 0), numbering=levels)) == [[f"{label} 总体情况"]]
+
+
 def test_a_report_whose_section_headings_are_word_list_numbers_reads_as_gold():
     """Section headings typed as 总体情况 in a list Word numbers 一、: found by their numbers."""
     source = zipfile.ZipFile(FIXTURES / "seed_000.docx")

@@ -5,22 +5,17 @@ No Python library reads Word's binary format well; LibreOffice does (and WPS fil
 are Word's binary format under another name). Each conversion runs `soffice --headless` in a
 private temporary folder with its own user profile, so parallel conversions never share one
 (LibreOffice locks its profile, and a second instance would hand its work to the first). It
-is killed with its whole process group if it runs past `TIMEOUT` or the extraction is
-interrupted (soffice forks soffice.bin, which a plain kill would leave behind), and its
-folder is always removed.
+is killed with soffice.bin and anything else it started if it runs past `TIMEOUT` or the
+extraction is interrupted (`programs.run`), and its folder is always removed.
 
 `XXGK_SOFFICE` names the soffice program when it is not on the PATH.
 """
 from __future__ import annotations
 
-import contextlib
-import os
-import shutil
-import signal
 import subprocess
-import tempfile
 from pathlib import Path
 
+from xxgk.extract import programs
 from xxgk.extract.decode import Unreadable
 from xxgk.extract.document import Document
 from xxgk.extract.formats import containers
@@ -64,10 +59,7 @@ def kind_of(data: bytes, name: str) -> str | None:
 
 def soffice() -> str | None:
     """The LibreOffice program: XXGK_SOFFICE, else soffice or libreoffice on the PATH."""
-    override = os.environ.get("XXGK_SOFFICE")
-    if override:
-        return shutil.which(override)
-    return shutil.which("soffice") or shutil.which("libreoffice")
+    return programs.find("XXGK_SOFFICE", "soffice", "libreoffice")
 
 
 def to_docx(data: bytes, kind: str) -> bytes:
@@ -75,33 +67,21 @@ def to_docx(data: bytes, kind: str) -> bytes:
     program = soffice()
     if program is None:
         raise Unreadable(f"{_NAMES[kind]} needs LibreOffice to be read: {_INSTALL}")
-    folder = Path(tempfile.mkdtemp(prefix="xxgk-soffice-"))
-    try:
+    with programs.folder("xxgk-soffice-") as folder:
         # WPS files are Word's binary format: LibreOffice reads them as .doc (as .wps it
         # would try Microsoft Works)
         source = folder / f"report.{'doc' if kind == 'wps' else kind}"
         source.write_bytes(data)
-        _run([program, "--headless", "--norestore", "--nologo", "--nolockcheck",
-              f"-env:UserInstallation={(folder / 'profile').as_uri()}",
-              "--convert-to", "docx:MS Word 2007 XML", "--outdir", str(folder / "out"), str(source)], kind)
+        try:
+            programs.run([program, "--headless", "--norestore", "--nologo", "--nolockcheck",
+                          f"-env:UserInstallation={(folder / 'profile').as_uri()}",
+                          "--convert-to", "docx:MS Word 2007 XML", "--outdir", str(folder / "out"), str(source)],
+                         TIMEOUT)
+        except subprocess.TimeoutExpired:
+            raise Unreadable(f"LibreOffice did not convert {_NAMES[kind]} in {TIMEOUT:g} s") from None
+        except OSError as e:  # found, but it cannot start (a broken install)
+            raise Unreadable(f"LibreOffice ({program}) could not run: {e}; {_INSTALL}") from None
         out = folder / "out" / "report.docx"
         if not out.is_file():
             raise Unreadable(f"LibreOffice could not convert {_NAMES[kind]} (damaged or password-protected?)")
         return out.read_bytes()
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
-
-
-def _run(command: list[str], kind: str):
-    process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.DEVNULL, start_new_session=True)
-    try:
-        process.wait(timeout=TIMEOUT)
-    except subprocess.TimeoutExpired:
-        raise Unreadable(f"LibreOffice did not convert {_NAMES[kind]} in {TIMEOUT:g} s") from None
-    finally:
-        # on a timeout, and on anything else that interrupts the wait (the extraction's time
-        # limit): the whole group, soffice.bin included
-        with contextlib.suppress(ProcessLookupError):  # all of it has exited
-            os.killpg(process.pid, signal.SIGKILL)
-        process.wait()

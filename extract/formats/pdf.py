@@ -64,8 +64,6 @@ def read(data: bytes, name: str) -> Document:
     return read_pages(pages, KIND, KIND)
 
 
-
-
 def read_layer(data: bytes, layer: Layer = LAYER) -> list[Page]:
     """The PDF's pages: words with their boxes and the ruling lines, in points from the top
     left of each page."""

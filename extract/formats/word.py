@@ -9,7 +9,7 @@ from xxgk.extract.decode import Unreadable
 from xxgk.extract.document import Document
 from xxgk.extract.formats import containers
 from xxgk.extract.layouts import word as word_layout
-from xxgk.extract.layouts.list_numbers import ListNumbers
+from xxgk.extract.layouts.list_numbers import ListNumbers, W
 from xxgk.extract.limits import TimeLimit
 
 KIND = "docx"
@@ -48,15 +48,16 @@ def _open(data: bytes):
 
     try:
         main = Package.open(io.BytesIO(data)).main_document_part
-        body = _element(main).find(word_layout.W + "body")
-        numbers = ListNumbers(_related(main, RT.NUMBERING), _related(main, RT.STYLES))
+        body = _element(main).find(W + "body")
+        numbering, styles = _related(main, RT.NUMBERING), _related(main, RT.STYLES)
     except (TimeLimit, MemoryError):
         raise
     except Exception as e:  # noqa: BLE001 - python-docx, zipfile and lxml raise many types on damaged files
         raise Unreadable(f"damaged Word file: {type(e).__name__}: {e}") from None
     if body is None:
         raise Unreadable("damaged Word file: the document has no body")
-    return body, numbers
+    # our own code, outside the try: a bug in it must raise, not pass for a damaged file
+    return body, ListNumbers(numbering, styles)
 
 
 def _check_size(data: bytes):

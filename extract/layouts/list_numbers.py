@@ -22,6 +22,9 @@ from dataclasses import dataclass
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 _VAL = W + "val"
 _PLACEHOLDER_LEVELS = 9
+# a list's start, level or restart is read up to this: reports count to a few dozen, and a
+# damaged or hostile file's larger one would make labels without bound (AAAA… for letters)
+_MOST = 10_000
 
 _CHINESE_DIGITS = "〇一二三四五六七八九"
 _LEGAL_DIGITS = "零壹贰叁肆伍陆柒捌玖"
@@ -86,23 +89,23 @@ class ListNumbers:
                 if style is not None:
                     style_num, style_level = self._style_lists.get(style, (None, None))
                     num_id, level = style_num, level or style_level
-        return num_id, int(level) if level and level.isdigit() else 0
+        return num_id, _number(level) or 0
 
     def _read_numbering(self, numbering):
         for abstract in numbering.iterchildren(W + "abstractNum"):
             levels = {}
             for lvl in abstract.iterchildren(W + "lvl"):
-                ilvl = lvl.get(W + "ilvl", "0")
-                if ilvl.isdigit():
-                    levels[int(ilvl)] = _level(lvl)
+                ilvl = _number(lvl.get(W + "ilvl", "0"))
+                if ilvl is not None:
+                    levels[ilvl] = _level(lvl)
             self._levels[abstract.get(W + "abstractNumId", "")] = levels
         for num in numbering.iterchildren(W + "num"):
             abstract = _val(num.find(W + "abstractNumId")) or ""
             overrides = {}
             for override in num.iterchildren(W + "lvlOverride"):
-                ilvl, start = override.get(W + "ilvl", ""), _val(override.find(W + "startOverride"))
-                if ilvl.isdigit() and start and start.isdigit():
-                    overrides[int(ilvl)] = int(start)
+                ilvl, start = _number(override.get(W + "ilvl")), _number(_val(override.find(W + "startOverride")))
+                if ilvl is not None and start is not None:
+                    overrides[ilvl] = start
             self._instances[num.get(W + "numId", "")] = (abstract, overrides)
 
     def _read_styles(self, styles):
@@ -130,9 +133,15 @@ def _val(element) -> str | None:
     return element.get(_VAL) if element is not None else None
 
 
+def _number(value: str | None) -> int | None:
+    """A number attribute's value, up to `_MOST`; None when it is missing or not ASCII digits
+    (`int` fails on ², which `isdigit` passes)."""
+    return min(int(value), _MOST) if value and value.isascii() and value.isdigit() else None
+
+
 def _level(lvl) -> _Level:
-    start = _val(lvl.find(W + "start")) or "1"
-    return _Level(start=int(start) if start.isdigit() else 1,
+    start = _number(_val(lvl.find(W + "start")))
+    return _Level(start=1 if start is None else start,
                   fmt=_val(lvl.find(W + "numFmt")) or "decimal",
                   text=_val(lvl.find(W + "lvlText")) or "",
                   legal=lvl.find(W + "isLgl") is not None)

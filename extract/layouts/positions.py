@@ -195,7 +195,7 @@ def _level(page: Page, words: list[Word], rules: list, slope: float) -> tuple[li
     return level, turned
 
 
-def lines_of(words: list[Word], overlap: float = SETTINGS.line_overlap) -> list[list[Word]]:
+def lines_of(words: list[Word], overlap: float) -> list[list[Word]]:
     """Words grouped into lines, top to bottom, each left to right. A word joins the line whose
     last word it overlaps most vertically (at least `overlap` of the lower of the two), so a
     line may drift a little up or down across the page."""
@@ -215,7 +215,7 @@ def lines_of(words: list[Word], overlap: float = SETTINGS.line_overlap) -> list[
     return sorted(lines, key=lambda ln: (statistics.median(w.top for w in ln), ln[0].x0))
 
 
-def join(words: list[Word], overlap: float = SETTINGS.line_overlap) -> str:
+def join(words: list[Word], overlap: float) -> str:
     """The words' text in reading order: lines top to bottom; Chinese runs joined as written,
     anything else apart by a space."""
     parts: list[str] = []
@@ -241,8 +241,8 @@ def _wraps(above: list[Word], line: list[Word]) -> bool:
     return abs(a0 - b0) < near or abs((a0 + a1) - (b0 + b1)) / 2 < near
 
 
-def _line_text(line: list[Word]) -> str:
-    return fold(join(line))
+def _line_text(line: list[Word], settings: Settings) -> str:
+    return fold(join(line, settings.line_overlap))
 
 
 def _in_margin(laid: _Laid, line: list[Word], settings: Settings) -> bool:
@@ -255,7 +255,7 @@ def _running_headers(laid: list[_Laid], settings: Settings) -> set[str]:
     agency's."""
     seen: Counter[str] = Counter()
     for page in laid:
-        seen.update({_DIGITS.sub("#", _line_text(ln)) for ln in page.lines if _in_margin(page, ln, settings)})
+        seen.update({_DIGITS.sub("#", _line_text(ln, settings)) for ln in page.lines if _in_margin(page, ln, settings)})
     least = max(2, settings.repeated * len(laid))
     return {text for text, n in seen.items() if n >= least}
 
@@ -263,7 +263,7 @@ def _running_headers(laid: list[_Laid], settings: Settings) -> set[str]:
 def _is_furniture(laid: _Laid, line: list[Word], running: set[str], settings: Settings) -> bool:
     if not _in_margin(laid, line, settings):
         return False
-    text = _line_text(line)
+    text = _line_text(line, settings)
     bare = _BARE_PAGE_NUMBER.match(text)
     if bare:
         return 0 <= laid.page.number - int(bare.group(1)) <= settings.cover_pages
@@ -309,8 +309,9 @@ class _Writer:
         self.rows.append(Row(written, grid=grid, table=grid))
 
     def table(self, table: RuledTable, words: list[list[Word]], em: float, continues: bool):
-        """A ruled table's cells (`words`: each cell's), row by row. `continues`: the table opens its page and the
-        previous page ended in a table: when their edges line up, this one carries it on."""
+        """A ruled table's cells (`words`: each cell's), row by row. `continues`: the table
+        opens its page and the previous page ended in a table: when their edges line up, this
+        one carries it on."""
         near = self.settings.join_tolerance * em
         t = self._table
         if not (continues and t is not None and abs(t.xs[0] - table.xs[0]) <= near
@@ -376,10 +377,13 @@ def _blocks(laid: _Laid) -> list[tuple[list[list[Word]], int | None]]:
     blocks: list[tuple[list[list[Word]], int | None]] = []
     lines = list(laid.lines)
     for t in sorted(range(len(laid.tables)), key=lambda t: laid.tables[t].ys[0]):
-        above = [ln for ln in lines if min(w.top for w in ln) < laid.tables[t].ys[0]]
+        top = laid.tables[t].ys[0]
+        # lines are ordered by their words' median top: one reaching above the table (a tall
+        # word) may come after one that does not, so the lines are parted, not sliced
+        above = [ln for ln in lines if min(w.top for w in ln) < top]
         if above:
             blocks.append((above, None))
-            lines = lines[len(above):]
+            lines = [ln for ln in lines if min(w.top for w in ln) >= top]
         blocks.append(([], t))
     if lines:
         blocks.append((lines, None))

@@ -13,8 +13,11 @@ scales it to the text size (points for a PDF, pixels for a scan).
 from __future__ import annotations
 
 from bisect import bisect_right
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TypeVar
 
+_T = TypeVar("_T")
 Segment = tuple[float, float, float, float]  # x0, top, x1, bottom
 
 
@@ -65,8 +68,8 @@ class _Line:
 def find_tables(rules: list[Segment], tol: float, cover: float = 0.5) -> list[RuledTable]:
     """The tables the lines rule, top to bottom. A group of lines with fewer than two columns
     (a box around a paragraph, an underline) is no table; one row is (a table's last row, on
-    the next page). `cover` is the share of a
-    slot's side a line must run along to separate it from its neighbour."""
+    the next page). `cover` is the share of a slot's side a line must run along to separate it
+    from its neighbour."""
     horizontal, vertical = _split(rules, tol)
     horizontal, vertical = _merge(horizontal, tol), _merge(vertical, tol)
     tables = []
@@ -95,7 +98,7 @@ def _merge(lines: list[_Line], tol: float) -> list[_Line]:
     """Collinear pieces that touch or overlap as one line (borders are often drawn cell by
     cell, and a double border is one line)."""
     out: list[_Line] = []
-    for group in _clusters(sorted(lines, key=lambda ln: ln.at), tol):
+    for group in _groups(sorted(lines, key=lambda ln: ln.at), tol, lambda ln: ln.at):
         at = sum(ln.at for ln in group) / len(group)
         current: _Line | None = None
         for ln in sorted(group, key=lambda ln: ln.start):
@@ -110,47 +113,43 @@ def _merge(lines: list[_Line], tol: float) -> list[_Line]:
     return out
 
 
-def _clusters(lines: list[_Line], tol: float) -> list[list[_Line]]:
-    """Lines sorted by position, grouped where consecutive positions are within `tol`."""
-    groups: list[list[_Line]] = []
-    for ln in lines:
-        if groups and ln.at - groups[-1][-1].at <= tol:
-            groups[-1].append(ln)
+def _groups(items: list[_T], tol: float, at: Callable[[_T], float]) -> list[list[_T]]:
+    """Items sorted by position (`at`), grouped where consecutive positions are within `tol`."""
+    groups: list[list[_T]] = []
+    for item in items:
+        if groups and at(item) - at(groups[-1][-1]) <= tol:
+            groups[-1].append(item)
         else:
-            groups.append([ln])
+            groups.append([item])
     return groups
+
+
+def _root(parent: list[int], i: int) -> int:
+    """The group `i` is in (union-find, halving the path on the way)."""
+    while parent[i] != i:
+        parent[i] = parent[parent[i]]
+        i = parent[i]
+    return i
 
 
 def _touching(horizontal: list[_Line], vertical: list[_Line], tol: float):
     """Groups of lines connected by crossings or touching ends: one group per table."""
     parent = list(range(len(horizontal) + len(vertical)))
-
-    def find(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
     for i, h in enumerate(horizontal):
         for j, v in enumerate(vertical):
             if h.start - tol <= v.at <= h.end + tol and v.start - tol <= h.at <= v.end + tol:
-                parent[find(i)] = find(len(horizontal) + j)
+                parent[_root(parent, i)] = _root(parent, len(horizontal) + j)
     groups: dict[int, tuple[list[_Line], list[_Line]]] = {}
     for i, h in enumerate(horizontal):
-        groups.setdefault(find(i), ([], []))[0].append(h)
+        groups.setdefault(_root(parent, i), ([], []))[0].append(h)
     for j, v in enumerate(vertical):
-        groups.setdefault(find(len(horizontal) + j), ([], []))[1].append(v)
+        groups.setdefault(_root(parent, len(horizontal) + j), ([], []))[1].append(v)
     return [g for g in groups.values() if g[0] and g[1]]
 
 
 def _positions(values: list[float], tol: float) -> list[float]:
-    out: list[list[float]] = []
-    for v in sorted(values):
-        if out and v - out[-1][-1] <= tol:
-            out[-1].append(v)
-        else:
-            out.append([v])
-    return [sum(g) / len(g) for g in out]
+    """The distinct positions among `values`: each group of near ones, averaged."""
+    return [sum(g) / len(g) for g in _groups(sorted(values), tol, lambda v: v)]
 
 
 def _table(hs: list[_Line], vs: list[_Line], tol: float, cover: float) -> RuledTable | None:
@@ -167,41 +166,34 @@ def _table(hs: list[_Line], vs: list[_Line], tol: float, cover: float) -> RuledT
 
     # union of the slots no line separates
     parent = list(range(rows * cols))
-
-    def find(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
     for r in range(rows):
         for c in range(cols):
             if c + 1 < cols and not drawn(vs, xs[c + 1], ys[r], ys[r + 1]):
-                parent[find(r * cols + c)] = find(r * cols + c + 1)
+                parent[_root(parent, r * cols + c)] = _root(parent, r * cols + c + 1)
             if r + 1 < rows and not drawn(hs, ys[r + 1], xs[c], xs[c + 1]):
-                parent[find(r * cols + c)] = find((r + 1) * cols + c)
-    boxes = _rectangles(parent, find, rows, cols)
+                parent[_root(parent, r * cols + c)] = _root(parent, (r + 1) * cols + c)
+    boxes = _rectangles(parent, rows, cols)
     cells = [RuledCell(r0, c0, r1 - r0 + 1, c1 - c0 + 1, (xs[c0], ys[r0], xs[c1 + 1], ys[r1 + 1]))
              for r0, c0, r1, c1 in sorted(boxes)]
     return RuledTable(xs, ys, cells)
 
 
-def _rectangles(parent: list[int], find, rows: int, cols: int) -> list[tuple[int, int, int, int]]:
+def _rectangles(parent: list[int], rows: int, cols: int) -> list[tuple[int, int, int, int]]:
     """The merged slots as rectangles (r0, c0, r1, c1). A line missing from a corner leaves an
     L-shaped group: it is widened to its bounding box, swallowing the slots inside."""
     while True:
         box: dict[int, list[int]] = {}
         for r in range(rows):
             for c in range(cols):
-                b = box.setdefault(find(r * cols + c), [r, c, r, c])
+                b = box.setdefault(_root(parent, r * cols + c), [r, c, r, c])
                 b[0], b[1], b[2], b[3] = min(b[0], r), min(b[1], c), max(b[2], r), max(b[3], c)
         changed = False
         for root, (r0, c0, r1, c1) in box.items():
             for r in range(r0, r1 + 1):
                 for c in range(c0, c1 + 1):
-                    other = find(r * cols + c)
-                    if other != find(root):
-                        parent[other] = find(root)
+                    other = _root(parent, r * cols + c)
+                    if other != _root(parent, root):
+                        parent[other] = _root(parent, root)
                         changed = True
         if not changed:
             return [tuple(b) for b in box.values()]  # type: ignore[misc]

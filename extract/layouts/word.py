@@ -22,10 +22,9 @@ from dataclasses import dataclass
 
 from xxgk.extract.document import Anchor, Cell, Row, TextBuilder
 from xxgk.extract.layouts.grid import MAX_SPAN, Slot, grid_rows
-from xxgk.extract.layouts.list_numbers import ListNumbers
+from xxgk.extract.layouts.list_numbers import ListNumbers, W
 from xxgk.extract.layouts.text import plain_row
 
-W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 _MC = "{http://schemas.openxmlformats.org/markup-compatibility/2006}"
 
 _P, _TBL, _TR, _TC = W + "p", W + "tbl", W + "tr", W + "tc"
