@@ -10,7 +10,7 @@ TIMEZONE = "Asia/Shanghai"
 
 
 def nightly(cron: str = NIGHTLY_CRON, folder: str | None = "data/raw/samples", urls: str | None = None,
-            data: str = "data"):
+            data: str = "data", sites: str | None = None):
     from prefect.schedules import Cron
     from prefect.types.entrypoint import EntrypointType
 
@@ -20,7 +20,7 @@ def nightly(cron: str = NIGHTLY_CRON, folder: str | None = "data/raw/samples", u
     return run_flow.to_deployment(
         name="xxgk-nightly", schedule=Cron(cron, timezone=TIMEZONE),
         entrypoint_type=EntrypointType.MODULE_PATH,
-        parameters={"folder": folder, "urls": urls, "data": data},
+        parameters={"folder": folder, "urls": urls, "sites": sites, "data": data},
         description="Ingest and crawl new reports, extract what is new, publish parquet and DuckDB.",
     )
 

@@ -12,7 +12,9 @@ plausibly are that report:
   was listed as a report's page, so what it links is worth a look; extraction judges it);
 - images (.png .jpg .jpeg, `<img src>` or a link) only when the page links no document and
   names an annual report itself (a report published as pictures of its tables); logos,
-  banners, icons and QR codes are left;
+  banners, icons and QR codes are left. The crawler does not store such pictures apart (alone,
+  a picture names no agency nor year): it puts them into the page (`inline_pictures`), whose
+  reader OCRs them where they stand;
 - at most MAX_LINKS, in the page's order, each once;
 - only on the page's own host or its registrable domain (`www.hongze.gov.cn` and
   `xxgk.hongze.gov.cn` are one site, `www.huaian.gov.cn` another; an IP address is its own
@@ -22,6 +24,8 @@ plausibly are that report:
 """
 from __future__ import annotations
 
+import base64
+import codecs
 import html
 import ipaddress
 from dataclasses import dataclass
@@ -43,6 +47,10 @@ _OPEN = regex.compile(r"<(a|iframe|embed|object|img)\b([^>]{0,4000})>", regex.I)
 _CLOSE_A = regex.compile(r"</a\s*>", regex.I)
 _ATTR = regex.compile(r"""\b(href|src|data|title|alt)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))""", regex.I)
 _TAGS = regex.compile(r"<[^>]*>")
+# the same tags and attributes in a page's bytes, for an ASCII-compatible charset (in GBK, Big5,
+# Shift-JIS … the bytes of < > " ' = never stand inside a character)
+_PICTURE_TAG = regex.compile(rb"<(a|img)\b([^>]{0,4000})>", regex.I)
+_LINK_ATTR = regex.compile(rb"""\b(href|src)(\s*=\s*)(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))""", regex.I)
 _SPACE = regex.compile(r"\s+")
 
 # second-level labels under a country code that are public suffixes (gov.cn, com.cn, ac.uk …),
@@ -146,3 +154,59 @@ def report_links(text: str, page: str, *also: str) -> tuple[list[str], list[str]
     here = [k.url for k in picked if same_site(k.url, page, *also)]
     elsewhere = [k.url for k in picked if not same_site(k.url, page, *also)]
     return here[:MAX_LINKS], elsewhere
+
+
+def is_picture(url: str) -> bool:
+    """A link `report_links` took as a picture of the report's tables."""
+    found = _file_of(url, "")
+    return found is not None and found[1].lower().endswith(IMAGES)
+
+
+def inline_pictures(data: bytes, encoding: str | None, page: str,
+                    pictures: dict[str, tuple[str, bytes]]) -> tuple[bytes, list[str]]:
+    """The page's bytes with its pictures in it: the first `<img src>` whose URL (resolved against
+    `page`, as `links` resolves it) is one of `pictures` (URL → (MIME type, bytes)) gets a `data:`
+    URI of those bytes; a picture only linked (`<a href>`, shown by no `<img>`) gets one shown
+    just before its first link. Each picture is put in once. The page stays in its own charset
+    (base64 is ASCII); a UTF-16/32 page is decoded and written back in the same encoding. Also
+    the URLs put in, in the page's order."""
+    codec = (encoding or "utf-8").split(" ", 1)[0]
+    try:
+        wide = codecs.lookup(codec).name.startswith(("utf-16", "utf-32"))
+    except LookupError:
+        codec, wide = "utf-8", False
+    if wide:
+        text = data.decode(codec, errors="surrogatepass")
+        out, urls = inline_pictures(text.encode("utf-8", errors="surrogatepass"), "utf-8", page, pictures)
+        return out.decode("utf-8", errors="surrogatepass").encode(codec, errors="surrogatepass"), urls
+
+    def target(m: regex.Match) -> tuple[str, regex.Match] | None:
+        """The picture a tag shows or links, and its attribute."""
+        want = b"src" if m.group(1).lower() == b"img" else b"href"
+        for a in _LINK_ATTR.finditer(m.group(2)):
+            if a.group(1).lower() == want:
+                raw = next(v for v in a.groups()[2:] if v is not None)
+                found = _file_of(urljoin(page, html.unescape(raw.decode(codec, errors="replace")).strip()), "")
+                return (found[0], a) if found is not None and found[0] in pictures else None
+        return None
+
+    tags = [(m, t) for m in _PICTURE_TAG.finditer(data) if (t := target(m)) is not None]
+    shown = {url for m, (url, _) in tags if m.group(1).lower() == b"img"}
+    parts: list[bytes] = []
+    put: list[str] = []
+    at = 0
+    for m, (url, a) in tags:
+        img = m.group(1).lower() == b"img"
+        if url in put or (not img and url in shown):
+            continue
+        mime, body = pictures[url]
+        uri = b"data:" + mime.encode("ascii") + b";base64," + base64.b64encode(body)
+        if img:  # the tag's src replaced
+            parts += [data[at:m.start(2) + a.start()], a.group(1), a.group(2), b'"', uri, b'"']
+            at = m.start(2) + a.end()
+        else:  # the picture shown where its link is
+            parts += [data[at:m.start()], b'<img src="', uri, b'">']
+            at = m.start()
+        put.append(url)
+    parts.append(data[at:])
+    return b"".join(parts), put

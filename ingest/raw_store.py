@@ -24,6 +24,8 @@ LINKED = "linked"                 # a page that holds no report but links it: th
                                   # were fetched, each an entry of its own (`linked_from` = the page)
 NEEDS_ATTACHMENT = "needs_attachment"  # the page only links the report, and it was not fetched
                                        # (another site, or the download failed: `error` says)
+LISTING = "listing"               # a listing page of a column (`xxgk run --sites`): its report links
+                                  # were followed, each an entry of its own (`linked_from` = the page)
 ERROR = "error"                   # nothing usable was fetched or read
 REMOVED = "removed"               # the file is gone from the folder it was ingested from
 GOOD = (STORED, LINKED)           # what a failed re-fetch does not undo
@@ -44,6 +46,10 @@ class Entry:
     agency_hint: str | None = None  # from a crawl list's optional columns
     year_hint: int | None = None
     linked_from: str | None = None  # a file fetched because a page linked it: that page's source
+                                    # (a report page found on a column's listing: that listing page)
+    etag: str | None = None         # the server's validators for the bytes stored, sent back the
+    last_modified: str | None = None  # next time (If-None-Match / If-Modified-Since)
+    region_hint: str | None = None  # from a sites list's optional region column
 
 
 class RawStore:
@@ -110,6 +116,16 @@ class RawStore:
                     continue  # a line torn by a crash
         return out
 
+    def record_if_new(self, entry: Entry, before: Entry | None) -> bool:
+        """Record `entry` unless it says what `before` (the manifest's last word on its source)
+        says: a document found unchanged (HTTP 304), a listing page or an error reading the same,
+        add no line, so a quiet night leaves the manifest, and the release, as they are (an
+        entry's `fetched_at` is then when its source was first found so). True when recorded."""
+        if before is not None and same_outcome(entry, before):
+            return False
+        self.record(entry)
+        return True
+
     def latest(self) -> dict[str, Entry]:
         """The last word on each source. A later attempt supersedes an earlier one, except that
         a failed re-fetch does not undo a document already stored, nor a page whose linked
@@ -130,6 +146,14 @@ class RawStore:
             if e.status == STORED and e.sha256:
                 docs.setdefault(e.sha256, e)
         return docs
+
+
+def same_outcome(a: Entry, b: Entry) -> bool:
+    """Two entries that differ at most in when they were made (and a 304 in place of the status
+    that delivered the bytes)."""
+    x, y = asdict(a), asdict(b)
+    ignored = {"fetched_at"} | ({"http_status"} if a.http_status == 304 else set())
+    return all(x[k] == y[k] for k in x if k not in ignored)
 
 
 class Blob:

@@ -1,10 +1,14 @@
-"""The URL list a crawl reads.
+"""The URL list a crawl reads, and the sites list a discovery crawl reads.
 
 One URL per line, optionally followed by agency and year columns (comma or tab separated); `#`
 starts a comment; a header row (`url,…`) is skipped. Each line is read and parsed on its own, so
 a bad line costs that line alone: a line over 128 KB, a quote left open, a first column that is
 not a URL, or bytes that are neither UTF-8 nor GB18030 become a target that carries the reason
 and where it is (`list.csv:12`), and the crawl records it as an error.
+
+A sites list (`xxgk run --sites FILE`) is read the same way, line by line: a column's URL (the
+listing page of its annual reports, 政府信息公开年报), optionally followed by the agency and its
+region (`http://www.shuyang.gov.cn/sygfj/gknb/index.html,沭阳县发展和改革局,江苏省宿迁市沭阳县`).
 
 Lists saved by Chinese Excel or Notepad are often GBK: a line that is not UTF-8 is read as
 GB18030 (a superset of GBK), and the log says which lines were. A list with a UTF-16 byte-order
@@ -33,6 +37,7 @@ class Target:
     agency: str | None = None
     year: int | None = None
     error: str | None = None   # why the line could not be read
+    region: str | None = None  # a sites list's region column
 
 
 class _BadLine(ValueError):
@@ -40,6 +45,15 @@ class _BadLine(ValueError):
 
 
 def read_targets(path: str | Path) -> list[Target]:
+    return _read(path, _parse, "URL list")
+
+
+def read_sites(path: str | Path) -> list[Target]:
+    """The columns of a sites list: `url[,agency[,region]]` per line."""
+    return _read(path, _parse_site, "sites list")
+
+
+def _read(path: str | Path, parse: Callable[[str], Target | None], what: str) -> list[Target]:
     out = []
     read_as_gb = []
     for n, text, encoding in _lines(Path(path)):
@@ -48,9 +62,9 @@ def read_targets(path: str | Path) -> list[Target]:
         try:
             if text is None:
                 raise _BadLine(encoding)
-            target = _parse(text)
+            target = parse(text)
         except _BadLine as e:
-            out.append(Target(f"{path}:{n}", error=f"line {n} of the URL list: {e}"))
+            out.append(Target(f"{path}:{n}", error=f"line {n} of the {what}: {e}"))
             continue
         if target:
             out.append(target)
@@ -107,7 +121,8 @@ def _too_long(size: int, unit: str) -> str:
     return f"longer than {MAX_LINE // 1024} KB ({size} {unit}): skipped"
 
 
-def _parse(text: str) -> Target | None:
+def _row(text: str) -> list[str] | None:
+    """The line's columns, its URL checked; None for a blank line, a comment or a header row."""
     text = text.rstrip("\r\n")
     if not text.strip() or text.lstrip().startswith("#"):
         return None
@@ -116,12 +131,28 @@ def _parse(text: str) -> Target | None:
     except csv.Error as e:
         raise _BadLine(f"not valid CSV ({e}): a quote left open?") from e
     url = row[0].strip()
-    if url.lower() in ("url", "source"):
+    if url.lower() in ("url", "source", "column", "site"):
         return None  # a header row
     if not _is_url(url):
         raise _BadLine(f"not a URL: {url[:100]!r}")
-    agency = row[1].strip() or None if len(row) > 1 else None
-    year = row[2].strip() if len(row) > 2 else ""
+    return [url] + [c.strip() for c in row[1:]]
+
+
+def _parse_site(text: str) -> Target | None:
+    row = _row(text)
+    if row is None:
+        return None
+    return Target(row[0], row[1] or None if len(row) > 1 else None,
+                  region=row[2] or None if len(row) > 2 else None)
+
+
+def _parse(text: str) -> Target | None:
+    row = _row(text)
+    if row is None:
+        return None
+    url = row[0]
+    agency = row[1] or None if len(row) > 1 else None
+    year = row[2] if len(row) > 2 else ""
     # a year hint is a report year or nothing (`202301` is a date, not a year)
     return Target(url, agency, int(year) if year.isdigit() and 2000 <= int(year) <= 2100 else None)
 

@@ -4,12 +4,14 @@
     XXGK_DATA     the data folder, raw/ and processed/ (default: XXGK_HOME/data)
     PREFECT_HOME  Prefect's own state, embedded server included (default: XXGK_HOME/.prefect)
     XXGK_HOME/xxgk.toml   optional: the data package's title, licence, contributors, repository
-                          (`package()`), each overridden by an XXGK_PACKAGE_* variable
+                          (`package()`), each overridden by an XXGK_PACKAGE_* variable; the
+                          crawler's settings (`crawl()`, [crawl]), each overridden by XXGK_CRAWL_*
 
 Relative paths are taken from the current directory, as a shell user expects.
 """
 from __future__ import annotations
 
+import math
 import os
 import re
 import tomllib
@@ -106,6 +108,10 @@ def package() -> Package:
 
 
 def _package_table(path: Path) -> dict:
+    return _table(path, "package")
+
+
+def _table(path: Path, name: str) -> dict:
     try:
         with open(path, "rb") as f:
             doc = tomllib.load(f)
@@ -113,9 +119,9 @@ def _package_table(path: Path) -> dict:
         return {}
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as e:
         raise ConfigError(f"{path}: {e}") from None
-    table = doc.get("package", {})
+    table = doc.get(name, {})
     if not isinstance(table, dict):
-        raise ConfigError(f"{path}: `package` must be a table ([package])")
+        raise ConfigError(f"{path}: `{name}` must be a table ([{name}])")
     return table
 
 
@@ -154,3 +160,86 @@ def _contributors_from_env(value: str) -> tuple[Contributor, ...]:
             raise ConfigError(f"XXGK_PACKAGE_CONTRIBUTORS: {part!r} is not `Name` or `Name <email>`")
         out.append(Contributor(m["title"], m["email"]))
     return tuple(out)
+
+
+# The crawler's settings: an optional `[crawl]` table in XXGK_HOME/xxgk.toml, each key
+# overridden by XXGK_CRAWL_<KEY> (XXGK_CRAWL_DELAY=2, XXGK_CRAWL_ALLOW_HOSTS="a.gov.cn,b.gov.cn",
+# XXGK_CRAWL_ALLOW_PRIVATE=1). The defaults, and what each key does, are those of
+# xxgk.ingest.crawl.CrawlSettings (and the README's table).
+#
+#     [crawl]
+#     contact = "data-team@example.org"   # in the User-Agent: whom a site's webmaster can write to
+#     delay = 2.0                         # seconds between two requests to one host
+CRAWL_KEYS: dict[str, type] = {
+    "contact": str, "user_agent": str,
+    "delay": float, "per_host": int, "workers": int, "max_crawl_delay": float,
+    "timeout": float, "deadline": float, "retries": int, "backoff": float, "max_backoff": float,
+    "max_retry_after": float, "max_host_failures": int,
+    "max_bytes": int, "max_redirects": int,
+    "max_pages": int, "max_depth": int, "max_reports": int, "first_year": int,
+    "allow_private": bool, "allow_hosts": tuple,
+}
+_AT_LEAST_ONE = {"per_host", "workers", "max_pages", "deadline", "timeout", "max_bytes"}
+_TRUE, _FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off", "")
+
+
+def crawl() -> dict[str, object]:
+    """The crawl settings set in XXGK_HOME/xxgk.toml's [crawl] or by XXGK_CRAWL_* variables
+    (the environment wins), checked and typed; keys left unset are absent (the crawler's
+    defaults apply). An unknown key or variable, or a value of the wrong kind, raises
+    ConfigError naming it."""
+    path = config_file()
+    table = _table(path, "crawl")
+    out: dict[str, object] = {}
+    for key, value in table.items():
+        if key not in CRAWL_KEYS:
+            raise ConfigError(f"{path} [crawl]: unknown key {key!r} (known: {', '.join(CRAWL_KEYS)})")
+        out[key] = _crawl_value(key, value, f"{path} [crawl] {key}")
+    for name, value in os.environ.items():
+        if not name.startswith("XXGK_CRAWL_"):
+            continue
+        key = name.removeprefix("XXGK_CRAWL_").lower()
+        if key not in CRAWL_KEYS:
+            raise ConfigError(f"{name}: not a crawl setting (known: "
+                              f"{', '.join('XXGK_CRAWL_' + k.upper() for k in CRAWL_KEYS)})")
+        out[key] = _crawl_value(key, _from_env(key, value, name), name)
+    return out
+
+
+def _from_env(key: str, value: str, where: str) -> object:
+    kind = CRAWL_KEYS[key]
+    value = value.strip()
+    if kind is bool:
+        if value.lower() not in _TRUE + _FALSE:
+            raise ConfigError(f"{where}: give 1 or 0 (true/false), not {value!r}")
+        return value.lower() in _TRUE
+    if kind is tuple:
+        return [v.strip() for v in value.split(",") if v.strip()]
+    if kind in (int, float):
+        try:
+            return kind(value)
+        except ValueError:
+            raise ConfigError(f"{where}: {value!r} is not {'a whole number' if kind is int else 'a number'}") from None
+    return value
+
+
+def _crawl_value(key: str, value: object, where: str) -> object:
+    kind = CRAWL_KEYS[key]
+    if kind is bool:
+        if not isinstance(value, bool):
+            raise ConfigError(f"{where}: must be true or false, not {value!r}")
+        return value
+    if kind is tuple:
+        items = [value] if isinstance(value, str) else value
+        if not isinstance(items, list) or not all(isinstance(v, str) and v.strip() for v in items):
+            raise ConfigError(f"{where}: must be a list of host names (\"host\" or \"host:port\"), not {value!r}")
+        return tuple(v.strip() for v in items)
+    if kind is str:
+        if not isinstance(value, str) or not value.strip() or any(c in value for c in "\r\n"):
+            raise ConfigError(f"{where}: must be a non-empty one-line string, not {value!r}")
+        return value.strip()
+    if isinstance(value, bool) or not isinstance(value, int | float) or (kind is int and not isinstance(value, int)):
+        raise ConfigError(f"{where}: must be {'a whole number' if kind is int else 'a number'}, not {value!r}")
+    if not math.isfinite(value) or value < (1 if key in _AT_LEAST_ONE else 0):
+        raise ConfigError(f"{where}: must be {'at least 1' if key in _AT_LEAST_ONE else '0 or more'}, not {value!r}")
+    return kind(value)

@@ -35,6 +35,7 @@ CHECK_RULES = {
     "doubtful": "文字识别置信度低",          # an OCR'd value too uncertain to keep: left null
     "reports": "一个文件含多份报告",
     "readable": "无法读取",
+    "pictures": "网页图片未识别",            # a page's pictures (its tables?) left unread: no Tesseract
     "internal": "程序错误",
 }
 

@@ -42,7 +42,8 @@ SHA = C("sha256", "string", "The document: sha256 of its bytes as fetched or fou
 SOURCE = C("source", "string", "The file path or URL.")
 HTTP_STATUS = C("http_status", "int16", "The HTTP status of the fetch, for a URL.")
 ATTACHMENT_URL = C("attachment_url", "string", "For a page that only links its report: the linked file(s) "
-                                                "(PDF, Word, pictures of its tables), space-separated.")
+                                                "(PDF, Word), space-separated; for a page stored with the "
+                                                "pictures of its tables put in (as data: URIs), those pictures.")
 TEMPLATE = C("template", "string", "The report form: `2019` (report years 2019–2020) or `2021` (2021 on).")
 
 REPORT_COLUMNS = (
@@ -142,15 +143,17 @@ DATASETS_FIXED = {
         C("traceback", "string", "For kind internal: where our code failed."),
     )),
     "sources": Dataset("sources", "Every input (file path or URL) and what became of it; a file the "
-                       "crawler fetched because a page linked it (the page's report as a PDF, Word file "
-                       "or pictures) is a row of its own, its `linked_from` the page.", (
+                       "crawler fetched because a page linked it (the page's report as a PDF or Word file) "
+                       "is a row of its own, its `linked_from` the page; a page showing its tables as "
+                       "pictures is one row, stored with the pictures put in.", (
         SOURCE,
         C("status", "string", "stored (its document is in `reports` or `failures` by sha256; two inputs "
                               "with the same bytes share one document), linked (a page that holds no "
                               "report but links it: the rows whose `linked_from` is this page are the "
                               "files it links), needs_attachment (a page that links its report, which "
-                              "was not fetched: `error` says why), error, or removed (gone from the "
-                              "folder it came from)."),
+                              "was not fetched: `error` says why), listing (a listing page of a column "
+                              "of `xxgk run --sites`: the rows whose `linked_from` is this page are the "
+                              "reports it lists), error, or removed (gone from the folder it came from)."),
         C("sha256", "string", "The document its bytes made."),
         C("fetched_at", "string", "When it was fetched or found (ISO 8601, UTC)."),
         HTTP_STATUS,
@@ -159,10 +162,13 @@ DATASETS_FIXED = {
         C("charset", "string", "The text encoding detected."),
         ATTACHMENT_URL,
         C("error", "string", "What went wrong: for status error and needs_attachment; for linked, the "
-                             "linked files that could not be fetched (the others were)."),
+                             "linked files that could not be fetched (the others were); for a page "
+                             "stored with its pictures put in, those that could not be fetched."),
         C("linked_from", "string", "For a file fetched because a page linked it as its report: that "
                                    "page's URL (its own row in `sources`, status linked or "
-                                   "needs_attachment). Null for an input of the URL list or folder."),
+                                   "needs_attachment); for a report found on a column's listing page, or "
+                                   "a later page of that listing, that listing page (status listing). "
+                                   "Null for an input of the URL list, sites list or folder."),
     )),
     "dictionary": Dataset("dictionary", "Every canonical code of both templates with the official "
                           "Chinese labels and unit.", (
