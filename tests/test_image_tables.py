@@ -24,7 +24,7 @@ import pytest
 from PIL import Image
 
 from conftest import CORPUS, gold
-from xxgk.extract import tesseract
+from xxgk.extract import ocr, tesseract
 from xxgk.extract.decode import Unreadable
 from xxgk.extract.formats import html, scan
 from xxgk.extract.model import CheckKind, Report, Status
@@ -44,7 +44,7 @@ SHUYANG_GOLD = gold(SHUYANG.with_name("015_suqian_shuyang_fagaiju_2023_crawlhtml
 
 def _has_ocr() -> bool:
     try:
-        tesseract.program((scan.SETTINGS.lang, scan.SETTINGS.check_lang))
+        tesseract.program((ocr.SETTINGS.lang, ocr.SETTINGS.check_lang))
     except Unreadable:
         return False
     return True

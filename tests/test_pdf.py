@@ -335,7 +335,7 @@ def test_a_pdf_locked_with_a_password_fails_with_that_reason_and_one_only_restri
 def test_pdfium_is_used_under_one_lock():
     """PDFium is not thread-safe: a reader holds the lock while it reads."""
     assert not pdf.PDFIUM.locked()
-    with pdf._opened((REAL / "hongze_2023.pdf").read_bytes()) as doc:
+    with pdf.opened((REAL / "hongze_2023.pdf").read_bytes()) as doc:
         assert len(doc) == 5 and pdf.PDFIUM.locked()
     assert not pdf.PDFIUM.locked()
 

@@ -19,7 +19,7 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
-from xxgk.extract import tesseract
+from xxgk.extract import ocr, tesseract
 from xxgk.extract.decode import Unreadable
 from xxgk.extract.formats import html, read_document, reader_for, scan
 from xxgk.extract.layouts import image as pixels
@@ -44,7 +44,7 @@ IMG_TABLE_EXACT_AT_LEAST = 175
 
 def _has_ocr() -> bool:
     try:
-        tesseract.program((scan.SETTINGS.lang, scan.SETTINGS.check_lang))
+        tesseract.program((ocr.SETTINGS.lang, ocr.SETTINGS.check_lang))
     except Unreadable:
         return False
     return True
@@ -208,12 +208,12 @@ def test_missing_chinese_data_names_the_package(monkeypatch, tmp_path):
 
 def test_settings_are_validated():
     with pytest.raises(ValueError, match="read_dpi"):
-        scan.Settings(read_dpi=400)
+        ocr.Settings(read_dpi=400)
     with pytest.raises(ValueError, match="positive"):
-        scan.Settings(rule_mm=0)
+        ocr.Settings(rule_mm=0)
     with pytest.raises(ValueError, match="doubtful < substituted"):
-        scan.Settings(doubtful=60, substituted=50)
-    assert scan.Settings().px(25.4) == 300
+        ocr.Settings(doubtful=60, substituted=50)
+    assert ocr.Settings().px(25.4) == 300
 
 
 def test_unreadable_images_are_refused():
@@ -225,28 +225,28 @@ def test_unreadable_images_are_refused():
 
 
 def _v(text: str, confidence: float = 90.0):
-    return scan._as_value(text, confidence, scan.SETTINGS)
+    return ocr._as_value(text, confidence, ocr.SETTINGS)
 
 
 def test_readings_as_values():
-    assert _v("4119") == scan._Value("4119", True, 90.0)
+    assert _v("4119") == ocr._Value("4119", True, 90.0)
     assert _v("7730.28").text == "7730.28"
-    assert _v("O") == scan._Value("0", False, 90.0)        # a letter taken for a digit
-    assert _v("]") == scan._Value("1", False, 90.0)
-    assert _v("0.") == scan._Value("0", False, 90.0)       # a speck read as a point
-    assert _v("1 0") == scan._Value("10", False, 90.0)     # a cell holds one number
+    assert _v("O") == ocr._Value("0", False, 90.0)        # a letter taken for a digit
+    assert _v("]") == ocr._Value("1", False, 90.0)
+    assert _v("0.") == ocr._Value("0", False, 90.0)       # a speck read as a point
+    assert _v("1 0") == ocr._Value("10", False, 90.0)     # a cell holds one number
     assert _v("/").text == "/" and _v("—").text == "-"     # blank marks are values too
     assert _v("行政处罚") is None and _v("1.属于国家秘密") is None and _v("") is None
 
 
 def test_values_are_kept_only_when_two_models_agree():
-    s = scan.SETTINGS
-    agreed = scan._decide(_v("195", 33), [_v("195", 96)], s)
+    s = ocr.SETTINGS
+    agreed = ocr._decide(_v("195", 33), [_v("195", 96)], s)
     assert agreed.text == "195" and math.isclose(agreed.confidence, 100 - 67 * 4 / 100)
-    assert scan._decide(_v("194", 84), [_v("195", 96)], s) is None          # chi_sim's 5 read as 4
-    assert scan._decide(_v("194", 84), [_v("195", 96), _v("194", 80)], s).text == "194"
-    assert scan._decide(None, [_v("1", 96)], s) is None                     # only one model saw it
-    assert scan._decide(_v("O", 95), [_v("0", 96)], s).confidence == s.substituted
+    assert ocr._decide(_v("194", 84), [_v("195", 96)], s) is None          # chi_sim's 5 read as 4
+    assert ocr._decide(_v("194", 84), [_v("195", 96), _v("194", 80)], s).text == "194"
+    assert ocr._decide(None, [_v("1", 96)], s) is None                     # only one model saw it
+    assert ocr._decide(_v("O", 95), [_v("0", 96)], s).confidence == s.substituted
 
 
 # --- the page's pixels -------------------------------------------------------------------
@@ -282,7 +282,7 @@ def test_rules_make_the_table_and_bold_text_does_not():
     shape = pixels.RuleShape(length=83, gap=2, thickness=24, drawn=0.85)
     bands = pixels.find_rules(gray < 128, shape)
     assert len(bands) == 4 + 5
-    lines = [scan._centre_line(b) for b in bands]
+    lines = [ocr._centre_line(b) for b in bands]
     (table,) = find_tables(lines, 12)
     assert len(table.cells) == 12 and len(table.xs) == 5 and len(table.ys) == 4
 

@@ -113,7 +113,9 @@ def _read_pictures(doc: Document, pictures: list[tuple[int, bytes | str]]) -> Do
                      f"(at most {MAX_IMAGES} are read by OCR)")
         readable = readable[:MAX_IMAGES]
     try:
-        tesseract.program((scan.SETTINGS.lang, scan.SETTINGS.check_lang))
+        from xxgk.extract.ocr import SETTINGS  # numpy and Pillow: only for a page with pictures
+
+        tesseract.program((SETTINGS.lang, SETTINGS.check_lang))
     except Unreadable as e:
         notes.append(f"the page shows {len(readable)} picture(s) that may hold its tables, not read: {e}")
         readable = []

@@ -69,7 +69,7 @@ def read_layer(data: bytes, layer: Layer = LAYER) -> list[Page]:
     left of each page."""
     from pypdfium2 import PdfiumError
 
-    with _opened(data) as pdf:
+    with opened(data) as pdf:
         try:
             return [_page(pdf, i, layer) for i in range(len(pdf))]
         except PdfiumError as e:  # a damaged page (the time limit and MemoryError go through)
@@ -77,7 +77,7 @@ def read_layer(data: bytes, layer: Layer = LAYER) -> list[Page]:
 
 
 @contextmanager
-def _opened(data: bytes):
+def opened(data: bytes):
     """The PDF, opened and closed under the lock; a damaged or overlong one is Unreadable."""
     import pypdfium2 as pdfium  # only PDFs pay for importing it
 
