@@ -13,9 +13,13 @@ os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "600")
 # (subprocesses and pipeline workers inherit it).
 os.environ["XXGK_STRICT"] = "1"
 
+import contextlib
 import json
 import shutil
+import threading
+from collections.abc import Iterator
 from functools import cache
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -75,3 +79,17 @@ def extracted(path: Path) -> Report:
 @pytest.fixture(params=GOLD_FILES, ids=lambda p: p.name.removesuffix(".gold.json"))
 def gold_path(request) -> Path:
     return request.param
+
+
+@contextlib.contextmanager
+def serve(handler: type[BaseHTTPRequestHandler]) -> Iterator[str]:
+    """A real HTTP server on 127.0.0.1 (a free port) answering with `handler`: its base URL.
+    Requests in progress (a trickle) never hold the test up at its end."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -2,14 +2,13 @@
 from __future__ import annotations
 
 import contextlib
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import duckdb
 import pytest
 
-from conftest import CORPUS
+from conftest import CORPUS, serve
 from xxgk.flows.crawl import crawl_flow
 from xxgk.flows.extract import run_extract
 from xxgk.flows.publish import publish_flow
@@ -69,10 +68,8 @@ class Site(BaseHTTPRequestHandler):
 @pytest.fixture(scope="module")
 def site():
     Site.hits.clear()
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Site)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
+    with serve(Site) as url:
+        yield url
 
 
 def test_crawl_extract_publish(site, tmp_path, monkeypatch):

@@ -7,14 +7,13 @@ import contextlib
 import os
 import subprocess
 import sys
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from urllib.parse import unquote
 
 import pytest
 
-from conftest import CORPUS, gold, q
+from conftest import CORPUS, gold, q, serve
 from xxgk.ingest.crawl import CrawlSettings, Target, crawl
 from xxgk.ingest.links import MAX_LINKS, report_links, same_site, site_of
 from xxgk.ingest.raw_store import ERROR, LINKED, NEEDS_ATTACHMENT, STORED, Entry, RawStore
@@ -120,12 +119,8 @@ class Site(BaseHTTPRequestHandler):
 
 @pytest.fixture(scope="module")
 def site():
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Site)
-    server.daemon_threads = True
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    with serve(Site) as url:
+        yield url
 
 
 @pytest.fixture(autouse=True)

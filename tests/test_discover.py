@@ -11,16 +11,15 @@ import hashlib
 import os
 import subprocess
 import sys
-import threading
 import time
 from email.utils import formatdate, parsedate_to_datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import pytest
 
-from conftest import CORPUS, gold, q
+from conftest import CORPUS, gold, q, serve
 from xxgk import config
 from xxgk.ingest.crawl import USER_AGENT, CrawlSettings, Target, crawl, read_sites
 from xxgk.ingest.discover import names_report, read_listing
@@ -148,12 +147,8 @@ def site_bodies() -> dict[str, tuple[bytes, str]]:
 @pytest.fixture
 def site():
     Site.bodies, Site.log, Site.full, Site.first_seen = site_bodies(), [], {}, set()
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Site)
-    server.daemon_threads = True
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    with serve(Site) as url:
+        yield url
 
 
 def requested(since: int = 0) -> list[str]:

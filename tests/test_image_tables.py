@@ -13,9 +13,8 @@ import base64
 import contextlib
 import hashlib
 import json
-import threading
 from functools import cache
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from io import BytesIO
 from pathlib import Path
 from urllib.parse import unquote
@@ -23,7 +22,7 @@ from urllib.parse import unquote
 import pytest
 from PIL import Image
 
-from conftest import CORPUS, gold
+from conftest import CORPUS, gold, serve
 from xxgk.extract import ocr, tesseract
 from xxgk.extract.decode import Unreadable
 from xxgk.extract.formats import html, scan
@@ -230,12 +229,8 @@ class Site(BaseHTTPRequestHandler):
 
 @pytest.fixture(scope="module")
 def site():
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Site)
-    server.daemon_threads = True
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    with serve(Site) as url:
+        yield url
 
 
 LOCAL = CrawlSettings(delay=0, retries=0, allow_private=True)
