@@ -12,15 +12,18 @@ import multiprocessing
 import os
 import socket
 from collections import Counter
+from contextlib import nullcontext
 from datetime import UTC, datetime
 from pathlib import Path
 
-from prefect import flow, task
+from prefect import flow, get_run_logger, task
+from prefect.context import FlowRunContext
+from prefect.futures import wait
 from prefect.task_runners import ThreadPoolTaskRunner
 
 from xxgk.extract.limits import Limits, cap_memory
-from xxgk.extract.report import extract_file
-from xxgk.flows import processes, settings
+from xxgk.extract.report import PARSER_VERSION, extract_file
+from xxgk.flows import processes, progress, settings
 from xxgk.ingest.raw_store import RawStore
 from xxgk.transform import store as work
 from xxgk.transform.datasets import report_rows
@@ -74,7 +77,9 @@ def document_limits() -> Limits:
 
 
 @task(name="extract-batch")
-def extract_batch(data: str, docs: list[dict], owner: tuple[str, int]) -> dict:
+def extract_batch(data: str, docs: list[dict], owner: tuple[str, int], ticks: str | None = None) -> dict:
+    """Extract `docs` and write them as one batch; `ticks`: a file to count each document done
+    in (`progress.Ticks`), for the progress bar of the run that started it."""
     raw, processed = settings.data_paths(data)
     store = RawStore(raw)
     rows: dict[str, list[dict]] = {}
@@ -83,18 +88,27 @@ def extract_batch(data: str, docs: list[dict], owner: tuple[str, int]) -> dict:
     limits = document_limits()
     if multiprocessing.parent_process() is not None:
         cap_memory(limits.memory_mb)  # a pool worker: one document at a time, so per document
-    for i, d in enumerate(docs):
-        if i % 50 == 0 and _run_is_gone(owner):
-            raise RuntimeError("the run that started this batch is gone; not writing it")
-        report = extract_file(store.path_of(d["sha256"]), source=d["source"], limits=limits)
-        statuses[str(report.status)] += 1
-        for name, items in report_rows(d["sha256"], report, now, d.get("agency_hint"),
-                                       d.get("year_hint")).items():
-            rows.setdefault(name, []).extend(items)
+    with progress.Ticks(Path(ticks)).counter() if ticks else nullcontext(lambda: None) as tick:
+        for i, d in enumerate(docs):
+            if processes.INTERRUPTED.is_set():  # Ctrl-C: a batch in the run's own threads stops too
+                raise RuntimeError("the run was interrupted; not writing this batch")
+            if i % 50 == 0 and _run_is_gone(owner):
+                raise RuntimeError("the run that started this batch is gone; not writing it")
+            report = extract_file(store.path_of(d["sha256"]), source=d["source"], limits=limits)
+            statuses[str(report.status)] += 1
+            for name, items in report_rows(d["sha256"], report, now, d.get("agency_hint"),
+                                           d.get("year_hint")).items():
+                rows.setdefault(name, []).extend(items)
+            tick()
     if _run_is_gone(owner):
         raise RuntimeError("the run that started this batch is gone; not writing it")
     work.write_batch(processed, rows)
+    get_run_logger().info("%d documents: %s", len(docs), _counts(statuses))
     return dict(statuses)
+
+
+def _counts(statuses: Counter | dict) -> str:
+    return ", ".join(f"{statuses.get(s, 0)} {s}" for s in ("ok", "warning", "failed"))
 
 
 def pending(data: str) -> list[dict]:
@@ -107,13 +121,32 @@ def pending(data: str) -> list[dict]:
 @flow(name="xxgk-extract", task_runner=task_runner())
 def extract_flow(data: str = "data") -> dict:
     data = str(Path(data).absolute())  # batches may run in other processes
+    logger = get_run_logger()
     with processes.sole_writer(data):
         todo = pending(data)
+        workers = os.cpu_count() or 1
+        batches = plan(todo, workers)
+        runner = type(FlowRunContext.get().task_runner).__name__  # type: ignore[union-attr]
+        logger.info("%d documents to extract (parser %s), in %d batches on %d workers (%s)",
+                    len(todo), PARSER_VERSION, len(batches), workers, runner)
         owner = (socket.gethostname(), os.getpid())
-        futures = [extract_batch.submit(data, batch, owner) for batch in plan(todo, os.cpu_count() or 1)]
+        ticks = progress.Ticks(work.work_dir(settings.data_paths(data)[1]) / f".tmp-batch-progress-{os.getpid()}")
         total: Counter = Counter()
-        for f in futures:
-            total.update(f.result())
+        with progress.step("extract", len(todo)) as shown:
+            try:
+                if progress.watched():
+                    ticks.path.parent.mkdir(parents=True, exist_ok=True)
+                futures = [extract_batch.submit(data, batch, owner, str(ticks.path) if progress.watched() else None)
+                           for batch in batches]
+                shown.follow(ticks.count)
+                for f in futures:  # in the order given: the first failure raises
+                    while not wait([f], timeout=0.5).done:
+                        pass  # (a Ctrl-C is taken here at once)
+                    total.update(f.result())
+            finally:
+                ticks.remove()
+            shown.done(_counts(total) if todo else "nothing new")
+    logger.info("extracted %d documents: %s", len(todo), _counts(total))
     return {"extracted": len(todo), **total}
 
 

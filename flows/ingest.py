@@ -1,7 +1,7 @@
 """Ingest a folder of report files into the raw store."""
 from __future__ import annotations
 
-from prefect import flow
+from prefect import flow, get_run_logger
 
 from xxgk.flows import processes, settings
 from xxgk.ingest.folder import ingest_folder
@@ -13,8 +13,11 @@ def ingest_flow(folder: str = "data/raw/samples", data: str = "data") -> dict:
     raw, _ = settings.data_paths(data)
     with processes.sole_writer(data):
         entries = ingest_folder(folder, RawStore(raw))
-    return {"new_or_changed": sum(e.status == "stored" for e in entries),
-            "unreadable": sum(e.status == "error" for e in entries)}
+    out = {"new_or_changed": sum(e.status == "stored" for e in entries),
+           "unreadable": sum(e.status == "error" for e in entries)}
+    get_run_logger().info("ingested %s: %d files new or changed, %d unreadable, %d recorded as removed", folder,
+                          out["new_or_changed"], out["unreadable"], sum(e.status == "removed" for e in entries))
+    return out
 
 
 if __name__ == "__main__":

@@ -13,12 +13,18 @@ tidies up:
 - each flow run records its process (host:pid) as the run's `infrastructure_pid`; the next
   writer on a data folder marks the runs whose process is gone as Crashed, and removes the
   temporary files a killed writer left (`sole_writer`).
+
+A run from the command line (`xxgk run`, `python -m xxgk.flows.…`) goes through `run_here`:
+the folders checked, the lock, the server, then the flow; the machine's errors end it in one
+line (`xxgk.flows.machine`), and Ctrl-C stops it in about a second: the workers ignore the
+terminal's SIGINT and are killed at once, the server (a session of its own) stays up until the
+runs are recorded Crashed.
 """
 from __future__ import annotations
 
 import atexit
+import contextlib
 import ctypes
-import errno
 import functools
 import logging
 import os
@@ -35,9 +41,17 @@ from pathlib import Path
 from typing import Any
 
 from prefect.client.schemas.objects import StateType
-from prefect.task_runners import ProcessPoolTaskRunner
+from prefect.task_runners import ProcessPoolTaskRunner, TaskRunner
 
 from xxgk.config import data_paths
+from xxgk.flows.machine import (
+    ServerDidNotStart,
+    Stopped,
+    check_folders,
+    interrupted,
+    is_environment_error,
+    one_line,
+)
 from xxgk.ingest.raw_store import RawStore
 from xxgk.transform import store as work
 
@@ -46,9 +60,6 @@ FLOWS = ("xxgk-run", "xxgk-ingest", "xxgk-crawl", "xxgk-extract", "xxgk-publish"
 # A run of ours that never recorded its process and is still "running" after this long was
 # killed in the instant between its start and its record (or predates the record).
 UNRECORDED_STALE_AFTER = timedelta(minutes=10)
-# Errors of the machine rather than of xxgk: full disk, read-only or forbidden folders.
-ENVIRONMENT_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM,
-                                errno.EMFILE, errno.ENFILE})
 
 PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
 
@@ -89,19 +100,105 @@ class ProcessPool(ProcessPoolTaskRunner):
     PREFECT_API_URL there, each worker would start an embedded server of its own (one more
     server process per worker, left running when the run is killed). The URL of the server
     this process talks to goes into those settings instead.
+
+    Ctrl-C is the run's to handle: the workers ignore it (a terminal sends it to the whole
+    process group), and a run interrupted kills them at once rather than waiting for their
+    batches (a batch appears whole or not at all: the next run extracts it again), and marks
+    their task runs Crashed.
     """
 
+    def __init__(self, max_workers: int | None = None, **kwargs):
+        super().__init__(max_workers=max_workers, **kwargs)
+        self._submitted: list = []
+        self._cut_short: list = []
+
     def __enter__(self):
+        if _IN_WORKER:
+            # Prefect enters the flow's task runner again around each task a worker runs (to
+            # rebuild the flow's context there). The batch submits nothing: no pool, no queue
+            # (whose semaphores, were the worker killed, would be reported leaked at exit).
+            return TaskRunner.__enter__(self)
         # SIGKILL: a worker has nothing to save (a batch appears whole or not at all), and the
         # API it would report to is going too. Prefect starts the workers from its resolver
         # threads, which it stops only after the pool: the signal cannot come early.
-        self._initializer = die_with_parent
-        self._initargs = (os.getpid(), signal.SIGKILL)
-        return super().__enter__()
+        self._initializer = _worker_init
+        self._initargs = (os.getpid(), signal.SIGKILL, _QUIET)
+        self._submitted, self._cut_short = [], []
+        entered = super().__enter__()
+        _LIVE_POOLS[id(self)] = self
+        return entered
 
     def submit(self, task, parameters, wait_for=None, dependencies=None):
+        if not self._submitted:
+            self._start_workers()
         with _this_api_for_children():
-            return super().submit(task, parameters, wait_for, dependencies)
+            future = super().submit(task, parameters, wait_for, dependencies)
+        self._submitted.append(future)
+        return future
+
+    def _start_workers(self) -> None:
+        """Start every worker now, from this thread, with SIGINT ignored: a worker inherits
+        that, so a Ctrl-C that reaches it while it is still importing does not kill it with a
+        traceback on the terminal (Prefect would start them later, from its resolver threads,
+        which cannot change how the process handles a signal)."""
+        launch = getattr(self._executor, "_launch_processes", None)  # what submit does, all at once
+        if launch is None or threading.current_thread() is not threading.main_thread():
+            return
+        before = signal.signal(signal.SIGINT, signal.SIG_IGN)
+        try:
+            launch()
+        finally:
+            signal.signal(signal.SIGINT, before)
+
+    def __exit__(self, exc_type, exc_value, traceback):
+        _LIVE_POOLS.pop(id(self), None)
+        if exc_type is not None and not issubclass(exc_type, Exception):  # Ctrl-C, SystemExit
+            self.kill_workers()
+            best_effort(functools.partial(_crash_task_runs, self._cut_short, "the run was interrupted"))
+        super().__exit__(exc_type, exc_value, traceback)
+
+    def kill_workers(self) -> None:
+        """SIGKILL every worker (the Ctrl-C handler calls it at once: a worker would otherwise
+        go on extracting, and writing batches, while the run unwinds), noting the task runs
+        it cuts short."""
+        if not self._cut_short:
+            self._cut_short = [f.task_run_id for f in self._submitted if not f.wrapped_future.done()]
+        processes = getattr(self._executor, "_processes", None) or {}
+        for process in list(processes.values()):
+            with contextlib.suppress(OSError, ValueError):
+                process.kill()
+
+
+_IN_WORKER = False  # this process is a worker of a ProcessPool
+_LIVE_POOLS: dict[int, ProcessPool] = {}  # this process's, while entered (by id: a runner is unhashable)
+
+
+def _worker_init(parent: int, sig: int, quiet: bool) -> None:
+    global _IN_WORKER
+    _IN_WORKER = True
+    die_with_parent(parent, sig)
+    if quiet:
+        from prefect.logging.configuration import ensure_logging_setup
+
+        ensure_logging_setup()  # what the task engine would do first: then its console is there to quiet
+        quiet_console()
+
+
+def _crash_task_runs(ids: list, why: str) -> None:
+    """Mark these task runs Crashed (those a worker had begun: the others were never created)."""
+    import httpx
+    from prefect import get_client
+    from prefect.states import Crashed
+
+    if not ids:
+        return
+    with get_client(sync_client=True) as client:
+        for task_run_id in ids:
+            try:
+                client.set_task_run_state(task_run_id, Crashed(message=why), force=True)
+            except httpx.HTTPStatusError as e:
+                if e.response.status_code != 404:
+                    raise
 
 
 def _this_api_for_children():
@@ -116,10 +213,6 @@ def _this_api_for_children():
     if "//ephemeral-prefect/" in url:
         return nullcontext()  # an app in this process: nothing a child could reach
     return temporary_settings(updates={PREFECT_API_URL: url})
-
-
-class ServerDidNotStart(RuntimeError):
-    pass
 
 
 class EmbeddedServer:
@@ -141,13 +234,20 @@ class EmbeddedServer:
         for attempt in range(3):
             port = _free_port()
             # SIGTERM: uvicorn shuts down cleanly (the SQLite database closed) in well under a second.
+            # A session of its own: a Ctrl-C on the terminal reaches the run's process group, and
+            # the server must outlive it long enough to record that the run was interrupted.
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "uvicorn", "--app-dir", str(Path(prefect.__file__).parent.parent),
                  "--factory", "prefect.server.api.server:create_app",
                  "--host", "127.0.0.1", "--port", str(port), "--log-level", "error", "--lifespan", "on"],
-                env=env, preexec_fn=functools.partial(die_with_parent, os.getpid(), signal.SIGTERM))
+                env=env, start_new_session=True,
+                preexec_fn=functools.partial(die_with_parent, os.getpid(), signal.SIGTERM))
             url = f"http://127.0.0.1:{port}/api"
-            code = self._wait(url, timeout)
+            try:
+                code = self._wait(url, timeout)
+            except BaseException:  # Ctrl-C while it starts (a first start migrates its database)
+                self.stop(grace=2)
+                raise
             if code is None:
                 self.url = url
                 return url
@@ -175,12 +275,13 @@ class EmbeddedServer:
         raise ServerDidNotStart(f"Prefect's server did not start ({os.environ.get('PREFECT_HOME')}): no answer "
                                 f"within {timeout:.0f} s (PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS)")
 
-    def stop(self) -> None:
+    def stop(self, grace: float = 10) -> None:
+        """SIGTERM, and SIGKILL if it has not stopped after `grace` seconds."""
         if self.process is None:
             return
         self.process.terminate()
         try:
-            self.process.wait(timeout=10)
+            self.process.wait(timeout=grace)
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait()
@@ -231,12 +332,14 @@ def watch_over_children() -> None:
         return
     _WATCHDOGS[os.getpid()] = subprocess.Popen(
         [sys.executable, "-I", "-S", "-c", _WATCHDOG, str(os.getpid())],
-        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        start_new_session=True)  # not stopped by a Ctrl-C meant for the run
 
 
-def share_embedded_server() -> None:
+def share_embedded_server() -> bool:
     """With no PREFECT_API_URL, start Prefect's embedded server here, once, and point this
-    process and every process it starts at it (PREFECT_API_URL in the environment).
+    process and every process it starts at it (PREFECT_API_URL in the environment). True when
+    it started one.
 
     Call it from the main thread, before the flow: the server dies with the thread that started
     it (see `die_with_parent`). Elsewhere it does nothing and Prefect starts its own server as
@@ -246,7 +349,7 @@ def share_embedded_server() -> None:
 
     watch_over_children()
     if PREFECT_API_URL.value() or threading.current_thread() is not threading.main_thread():
-        return
+        return False
     server = EmbeddedServer()
     url = server.start(PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS.value())
     # Stopped at exit, after Prefect's own exit handlers (registered later, run first) have
@@ -254,6 +357,7 @@ def share_embedded_server() -> None:
     atexit.register(server.stop)
     os.environ["PREFECT_API_URL"] = url
     refresh_global_settings_context()
+    return True
 
 
 # --- runs a killed process left "Running" ---------------------------------------------------
@@ -390,15 +494,15 @@ def sole_writer(data: str | Path) -> Iterator[None]:
             if first:
                 work.clean_temporary(processed, before=started)
                 RawStore(raw).clean_temporary(before=started)
-                _best_effort(watch_over_children, crash_dead_runs)
-            _best_effort(record_this_process)
+                best_effort(watch_over_children, crash_dead_runs)
+            best_effort(record_this_process)
             yield
         finally:
             if first:
                 _SWEPT.discard(key)
 
 
-def _best_effort(*steps: Callable[[], Any]) -> None:
+def best_effort(*steps: Callable[[], Any]) -> None:
     """Bookkeeping that must not cost the night's run: a failure is a warning in its log."""
     from prefect.context import FlowRunContext
     from prefect.logging import get_run_logger
@@ -408,33 +512,97 @@ def _best_effort(*steps: Callable[[], Any]) -> None:
             step()
         except Exception as e:  # whatever it is, the run goes on
             logger = get_run_logger() if FlowRunContext.get() else logging.getLogger(__name__)
-            logger.warning("%s failed: %r", step.__name__, e)
+            name = getattr(step, "__name__", None) or getattr(getattr(step, "func", None), "__name__", repr(step))
+            logger.warning("%s failed: %r", name, e)
+
+
+# --- a run from the command line -----------------------------------------------------------
+
+INTERRUPTED = threading.Event()  # Ctrl-C: what runs in this process's threads stops too
+
+
+def run_here(data: str | Path, call: Callable[[], Any]) -> Any:
+    """Run `call` (a flow) from the command line (`xxgk run`, `python -m xxgk.flows.…`): the
+    folders checked writable, then the data folder's lock (a second run is refused in an
+    instant, not after starting Prefect), then Prefect's server, started once and dying with
+    this process. Raises Stopped (one line) for the errors of the machine, KeyboardInterrupt
+    on Ctrl-C once the flows have stopped (a second Ctrl-C quits at once); a bug's exception
+    as it is. On the console, Prefect's account of the exception that ended a flow or task run
+    is left to the run's log: the caller says it."""
+    global _QUIET
+    data = Path(data)
+    _, processed = data_paths(data)
+    try:
+        check_folders(data)  # done already by `xxgk run`, before prefect was imported
+        with work.lock(processed, data), _on_ctrl_c():
+            embedded = share_embedded_server()
+            quiet, _QUIET = _QUIET, True
+            filters = quiet_console()
+            try:
+                with _no_heartbeats() if embedded else contextlib.nullcontext():
+                    return call()
+            finally:
+                _QUIET = quiet
+                for handler, f in filters:
+                    handler.removeFilter(f)
+    except Exception as e:
+        line = one_line(e, data)
+        if line is None:
+            raise
+        raise Stopped(line) from None
+
+
+def _no_heartbeats():
+    """A flow run's heartbeats are events for a server's automations to tell a crashed run by
+    (every 180 s); on the run's own embedded server nobody listens, and each flow run's end
+    waits up to a second for its heartbeat thread (a Ctrl-C, twice that). A run that dies is
+    told by its recorded process instead (`crash_dead_runs`)."""
+    from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
+
+    return temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None})
+
+
+@contextmanager
+def _on_ctrl_c() -> Iterator[None]:
+    """The first Ctrl-C stops the run (KeyboardInterrupt: the flows record it, the workers are
+    killed, the server stops); a second one while that happens quits at once (the children
+    die with this process all the same)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    INTERRUPTED.clear()
+
+    def first(signum, frame):
+        INTERRUPTED.set()
+        for pool in list(_LIVE_POOLS.values()):
+            pool.kill_workers()
+        signal.signal(signal.SIGINT, lambda *_: os._exit(130))
+        raise KeyboardInterrupt
+
+    before = signal.signal(signal.SIGINT, first)
+    try:
+        yield
+    finally:
+        if not INTERRUPTED.is_set():
+            signal.signal(signal.SIGINT, before)
 
 
 def main(data: str, call: Callable[[], Any]) -> None:
-    """A flow run from the command line (`python -m xxgk.flows.…`): a second writer on the same
-    data folder is refused in one line before Prefect starts, and Prefect's server, started
-    once, dies with this process."""
-    _, processed = data_paths(data)
+    """A flow run from the command line (`python -m xxgk.flows.…`), as `xxgk run` runs one:
+    see `run_here`. Prints the flow's result; the errors of the machine in one line, status 2;
+    Ctrl-C status 130."""
     try:
-        with work.lock(processed, Path(data)):
-            share_embedded_server()
-            print(call())
-    except work.RunInProgress as e:
+        result = run_here(data, call)
+    except Stopped as e:
         print(f"xxgk: {e}", file=sys.stderr)
         sys.exit(2)
+    except KeyboardInterrupt:
+        print(f"xxgk: {interrupted(data)}", file=sys.stderr)
+        sys.exit(130)
+    print(result)
 
 
 # --- environment errors: one line, not a traceback -------------------------------------------
-
-def is_environment_error(e: BaseException | None) -> bool:
-    """A full disk, a read-only or forbidden folder... (pyarrow's I/O errors have no errno: their
-    message names the cause)."""
-    if not isinstance(e, OSError):
-        return False
-    return e.errno in ENVIRONMENT_ERRNOS or (e.errno is None and any(
-        os.strerror(n) in str(e) for n in ENVIRONMENT_ERRNOS))
-
 
 class _NoTracebackForEnvironmentErrors(logging.Filter):
     """Prefect logs the traceback of whatever ends a flow or task run. For a full disk, a
@@ -451,3 +619,32 @@ class _NoTracebackForEnvironmentErrors(logging.Filter):
 
 for _name in ("prefect.flow_runs", "prefect.task_runs"):
     logging.getLogger(_name).addFilter(_NoTracebackForEnvironmentErrors())
+
+
+class _LeftToTheCaller(logging.Filter):
+    """On the console of a run from the command line: the ERROR lines in which Prefect's engine
+    tells of the exception that ended a flow or task run (that it was raised, that the run
+    crashed or failed). The command line says it, in one line or with a bug's traceback; the
+    run's log in Prefect keeps them."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (record.levelno >= logging.ERROR and record.name.startswith(("prefect.flow_runs",
+                                                                                 "prefect.task_runs")))
+
+
+_QUIET = False  # a run from the command line is running in this process: its workers quiet theirs too
+
+
+def quiet_console() -> list[tuple[logging.Handler, logging.Filter]]:
+    """Filter this process's Prefect console handlers (see _LeftToTheCaller); returns them with
+    their filter, to remove it."""
+    from prefect.logging.handlers import PrefectConsoleHandler
+
+    out: list[tuple[logging.Handler, logging.Filter]] = []
+    for handler in logging.getLogger().handlers:
+        if isinstance(handler, PrefectConsoleHandler) and not any(isinstance(f, _LeftToTheCaller)
+                                                                    for f in handler.filters):
+            f = _LeftToTheCaller()
+            handler.addFilter(f)
+            out.append((handler, f))
+    return out

@@ -1,4 +1,5 @@
-"""Imported by every flow module before prefect: Prefect's defaults (see `xxgk.config`)."""
+"""Imported by every flow module before prefect: Prefect's defaults (`xxgk.config.prefect_defaults`:
+its state under XXGK_HOME, INFO logs to the UI, WARNING on the console, no telemetry)."""
 from xxgk.config import data_paths, prefect_defaults
 
 prefect_defaults()

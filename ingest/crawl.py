@@ -535,26 +535,33 @@ def crawl(targets: list[Target], store: RawStore, settings: CrawlSettings | None
         futures: dict[Future, tuple[str, int]] = {pool.submit(c.fetch_with_links, t): ("url", i)
                                                   for i, t in enumerate(targets)}
         futures |= {pool.submit(c.discover, site): ("site", 0) for site in sites}
-        while futures:
-            done, _ = wait(futures, return_when=FIRST_COMPLETED)
-            for f in done:
-                kind, i = futures.pop(f)  # popped: a done future's result is not kept
-                if kind == "site":
-                    found, reports = f.result()
-                    for e in found:
-                        listings.append(c.record(e))
-                    for target, listed_on in reports:
-                        if target.url not in seen:
-                            seen.add(target.url)
-                            futures[pool.submit(c.fetch_with_links, target, listed_on)] = ("url", n)
-                            n += 1
-                    continue
-                page, files = f.result()
-                for e in files:
-                    c.record(e)
-                pages[i] = c.record(page)
-                if files:
-                    linked[i] = files
+        try:
+            while futures:
+                done, _ = wait(futures, return_when=FIRST_COMPLETED)
+                for f in done:
+                    kind, i = futures.pop(f)  # popped: a done future's result is not kept
+                    if kind == "site":
+                        found, reports = f.result()
+                        for e in found:
+                            listings.append(c.record(e))
+                        for target, listed_on in reports:
+                            if target.url not in seen:
+                                seen.add(target.url)
+                                futures[pool.submit(c.fetch_with_links, target, listed_on)] = ("url", n)
+                                n += 1
+                        continue
+                    page, files = f.result()
+                    for e in files:
+                        c.record(e)
+                    pages[i] = c.record(page)
+                    if files:
+                        linked[i] = files
+        except BaseException:
+            # Ctrl-C: the queued URLs are dropped and those waiting for their host's turn not
+            # made; only requests in flight end. What was fetched is recorded: the next run goes on.
+            c.gate.close()
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
     first = len(targets)
     return ([pages[i] for i in range(first)] + [e for i in sorted(linked) if i < first for e in linked[i]]
             + listings + [pages[i] for i in range(first, n)]

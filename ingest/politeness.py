@@ -21,11 +21,17 @@ from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 
 
+class Stopped(BaseException):  # noqa: N818 - like KeyboardInterrupt: no `except Exception` takes it
+    """The crawl is stopping (Ctrl-C): a request waiting for its turn is not made."""
+
+
 class HostGate:
-    """At most `limit` requests in flight per host, starts spaced by the host's delay."""
+    """At most `limit` requests in flight per host, starts spaced by the host's delay; once
+    closed, no request waiting for its turn starts."""
 
     def __init__(self, limit: int, delay: float):
         self.limit, self.delay = limit, delay
+        self.closed = threading.Event()
         self.lock = threading.Lock()
         self.sems: dict[str, threading.Semaphore] = {}
         self.next_start: dict[str, float] = {}
@@ -53,14 +59,19 @@ class HostGate:
             sem = self.sems.setdefault(host, threading.BoundedSemaphore(self.limit))
         with sem:
             while True:  # a hold may come while we sleep: look again before starting
+                if self.closed.is_set():
+                    raise Stopped
                 with self.lock:
                     now = time.monotonic()
                     start = max(now, self.next_start.get(host, now))
                     if start <= now:
                         self.next_start[host] = now + self.delays.get(host, self.delay)
                         break
-                time.sleep(start - now)
+                self.closed.wait(start - now)
             yield
+
+    def close(self) -> None:
+        self.closed.set()
 
 
 def retry_after(value: str | None, now: datetime | None = None) -> float | None:

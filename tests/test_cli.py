@@ -63,3 +63,11 @@ def test_summary_of_a_jsonl_file(tmp_path):
     p = run("summary", out)
     assert p.returncode == 0
     assert "3 ok" in p.stdout and "2 warning" in p.stdout
+
+
+def test_jobs_give_the_same_lines_in_the_same_order(tmp_path):
+    for name in ("seed_000.txt", "seed_001.txt", "seed_002.txt"):
+        shutil.copy(CORPUS / "dev" / name, tmp_path / name)
+    (tmp_path / "empty.txt").write_bytes(b"")
+    one, two = run("extract", "--jsonl", tmp_path), run("extract", "--jsonl", "-j", "2", tmp_path)
+    assert two.stdout == one.stdout and two.returncode == one.returncode == 1

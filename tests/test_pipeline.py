@@ -183,7 +183,7 @@ def test_nightly_deployment_is_scheduled():
 
     d = nightly(folder="in", data="d")
     assert d.name == "xxgk-nightly"
-    assert d.parameters == {"folder": "in", "urls": None, "data": "d"}
+    assert d.parameters == {"folder": "in", "urls": None, "sites": None, "data": "d"}
     (sched,) = d.schedules
     assert sched.schedule.cron == "0 2 * * *" and sched.schedule.timezone == "Asia/Shanghai"
 

@@ -1,5 +1,6 @@
-"""What a run leaves when it is killed, who may write a data folder, what an ingested folder
-may reach, and how the machine's own errors end a run: the review's adversarial findings.
+"""What a run leaves when it is killed or interrupted, who may write a data folder, what an
+ingested folder may reach, and how the machine's own errors end a run: the review's
+adversarial findings.
 
 The slow tests run `xxgk run` as a user does (the console script, its own session, its own
 PREFECT_HOME) and watch its processes through /proc."""
@@ -15,11 +16,12 @@ import textwrap
 import time
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
 
-from conftest import CORPUS, q
+from conftest import CORPUS, SAMPLES, q, serve
 from xxgk.ingest.folder import OUT_OF_FOLDER, ingest_folder, walk
 from xxgk.ingest.raw_store import ERROR, REMOVED, STORED, Entry, RawStore
 from xxgk.transform import store as work
@@ -82,6 +84,30 @@ def flow_run_states(tmp: Path) -> dict[str, list[str]]:
     p = subprocess.run([sys.executable, "-c", code], env=env_for(tmp), capture_output=True, text=True, timeout=600)
     assert p.returncode == 0, p.stderr
     return json.loads(p.stdout.splitlines()[-1])
+
+
+def task_run_states(tmp: Path) -> dict[str, int]:
+    """State name → how many task runs are in it, under tmp's PREFECT_HOME (as flow_run_states)."""
+    code = textwrap.dedent("""
+        import json
+        from collections import Counter
+        from prefect import get_client
+        with get_client(sync_client=True) as c:
+            print(json.dumps(Counter(t.state.name for t in c.read_task_runs(limit=200))))
+    """)
+    p = subprocess.run([sys.executable, "-c", code], env=env_for(tmp), capture_output=True, text=True, timeout=600)
+    assert p.returncode == 0, p.stderr
+    return json.loads(p.stdout.splitlines()[-1])
+
+
+def many_reports(folder: Path, copies: int) -> Path:
+    """The twelve sample reports `copies` times over, each copy with bytes of its own (blank
+    lines added at its end): as many documents, every one a report."""
+    folder.mkdir()
+    for i in range(copies):
+        for f in SAMPLES:
+            (folder / f"{i:03d}_{f.name}").write_bytes(f.read_bytes() + b"\n" * (i + 1))
+    return folder
 
 
 def plant_temporary_files(data: Path, age: float = 3600, name: str = "killed") -> list[Path]:
@@ -148,6 +174,125 @@ def test_kill_9_mid_extraction_leaves_no_process_and_the_next_run_completes(tmp_
     assert "Running" not in states and "Pending" not in states
     assert "xxgk-run" in states["Crashed"] and "xxgk-extract" in states["Crashed"]  # the killed run's
     assert states["Completed"].count("xxgk-run") == 1
+
+
+@pytest.mark.slow
+@linux_only
+@pytest.mark.parametrize("sent_to", ["terminal", "pid"])
+def test_ctrl_c_mid_extraction_stops_in_seconds_and_the_next_run_completes(tmp_path, sent_to):
+    """Ctrl-C as a terminal sends it (SIGINT to the foreground process group: the run and its
+    workers) and as `kill -INT` sends it (to the run alone), while 300 documents are being
+    extracted by 2 workers: the run ends within 5 s, status 130, in one line; no process is
+    left; the previous release is still the one published, whole; the next run does the rest."""
+    from xxgk.flows.extract import plan
+    from xxgk.flows.machine import interrupted
+
+    workers = os.cpu_count() or 1
+    planned = plan([{}] * 300, workers)  # (2 workers: 6 batches of 50)
+    folder, data, home = inbox(tmp_path), tmp_path / "data", tmp_path / "prefect"
+    first = subprocess.run([str(XXGK), "run", "--folder", str(folder), "--data", str(data)], cwd=tmp_path,
+                           env=env_for(tmp_path), capture_output=True, text=True, timeout=900)
+    assert first.returncode == 0, first.stderr
+    release = (data / "processed" / "current").resolve()
+    big = many_reports(tmp_path / "big", 25)
+    written = len(work.batches(data / "processed"))
+    with open(tmp_path / "run.log", "w") as log:
+        run = subprocess.Popen([str(XXGK), "run", "--folder", str(big), "--data", str(data)], cwd=tmp_path,
+                               env=env_for(tmp_path), stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 600
+        while len(work.batches(data / "processed")) == written:  # a batch written, the others not: mid-extraction
+            assert run.poll() is None, (tmp_path / "run.log").read_text()
+            assert time.monotonic() < deadline, "the run never wrote a batch"
+            time.sleep(0.02)
+        running = processes_of(home)
+        t0 = time.monotonic()
+        if sent_to == "terminal":
+            os.killpg(run.pid, signal.SIGINT)
+        else:
+            os.kill(run.pid, signal.SIGINT)
+        run.wait(timeout=60)
+        stopped = time.monotonic() - t0
+        gone_after, left = wait_until_gone(home, 30)
+    finally:
+        for pid in processes_of(home):  # whatever a regression leaves must not outlive the test
+            os.kill(pid, signal.SIGKILL)
+    out = (tmp_path / "run.log").read_text()
+    batches = len(work.batches(data / "processed")) - written
+    print(f"\nCtrl-C ({sent_to}) with {len(running)} processes running, {batches} of {len(planned)} batches written: "
+          f"status {run.returncode} after {stopped:.2f} s; no process left after {gone_after:.2f} s\n{out}")
+    assert sum("spawn_main" in c for c in running.values()) == workers
+    assert run.returncode == 130 and stopped < 5
+    assert out.splitlines()[-1] == f"xxgk: {interrupted(data)}" and "Traceback" not in out
+    assert left == {}
+    assert (data / "processed" / "current").resolve() == release
+    assert q(data, "SELECT count(*) FROM reports") == [(5,)]
+    assert 1 <= batches < len(planned)
+
+    again = subprocess.run([str(XXGK), "run", "--folder", str(big), "--data", str(data)], cwd=tmp_path,
+                           env=env_for(tmp_path), capture_output=True, text=True, timeout=900)
+    assert again.returncode == 0, again.stderr
+    assert f"extracted this run {300 - sum(map(len, planned[:batches]))}" in again.stdout
+    assert q(data, "SELECT count(*), count(DISTINCT sha256) FROM reports") == [(305, 305)]
+    assert q(data, "SELECT count(*) FROM failures") == [(0,)]
+    assert wait_until_gone(home, 10)[1] == {}
+    states = flow_run_states(tmp_path)
+    print("flow runs by state:", states, "task runs by state:", task_run_states(tmp_path))
+    assert "Running" not in states and "Pending" not in states
+    assert "xxgk-run" in states["Crashed"] and "xxgk-extract" in states["Crashed"]  # the interrupted run's
+    assert states["Completed"].count("xxgk-run") == 2
+    assert {"Running", "Pending"}.isdisjoint(task_run_states(tmp_path))
+
+
+class SlowSite(BaseHTTPRequestHandler):
+    """Every page after 2 s: a crawl of 40 of them takes 40 s and more."""
+
+    def do_GET(self):
+        time.sleep(2)
+        body = "<html><body><p>通知</p></body></html>".encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.mark.slow
+@linux_only
+def test_ctrl_c_mid_crawl_stops_in_seconds(tmp_path):
+    """Ctrl-C while 40 slow URLs are being fetched: the queued ones are dropped, not fetched
+    first (that took 38 s), the run ends within 5 s with status 130 and leaves no process."""
+    data, home = tmp_path / "data", tmp_path / "prefect"
+    with serve(SlowSite) as site:
+        urls = tmp_path / "urls.txt"
+        urls.write_text("".join(f"{site}/report/{i}.html\n" for i in range(40)))
+        manifest = data / "raw" / "manifest.jsonl"
+        with open(tmp_path / "run.log", "w") as log:
+            run = subprocess.Popen([str(XXGK), "run", "--urls", str(urls), "--data", str(data)], cwd=tmp_path,
+                                   env=env_for(tmp_path, XXGK_CRAWL_ALLOW_PRIVATE="1"), stdout=log,
+                                   stderr=subprocess.STDOUT, start_new_session=True)
+        try:
+            deadline = time.monotonic() + 600
+            while not (manifest.exists() and manifest.read_text().count("\n") >= 2):  # mid-crawl
+                assert run.poll() is None, (tmp_path / "run.log").read_text()
+                assert time.monotonic() < deadline, "the crawl never recorded a URL"
+                time.sleep(0.05)
+            t0 = time.monotonic()
+            os.kill(run.pid, signal.SIGINT)
+            run.wait(timeout=60)
+            stopped = time.monotonic() - t0
+            left = wait_until_gone(home, 30)[1]
+        finally:
+            for pid in processes_of(home):
+                os.kill(pid, signal.SIGKILL)
+    out = (tmp_path / "run.log").read_text()
+    print(f"\nCtrl-C mid-crawl: status {run.returncode} after {stopped:.2f} s\n{out}")
+    assert run.returncode == 130 and stopped < 5
+    assert "Traceback" not in out and left == {}
+    assert manifest.read_text().count("\n") < 40
 
 
 def test_a_dead_process_is_told_from_a_live_one_and_from_its_pid_reused():
@@ -375,5 +520,36 @@ def test_a_full_disk_is_one_line_and_no_traceback(tmp_path):
     print(f"\nfull disk: status {p.returncode} after {seconds:.1f} s:\n{p.stderr}")
     assert p.returncode == 2
     assert "Traceback" not in p.stderr + p.stdout
-    last = p.stderr.splitlines()[-1]
-    assert last.startswith(f"xxgk: disk full, cannot write ({small / 'data'}") and last.endswith("): No space left on device")
+    (line,) = p.stderr.splitlines()  # ours alone: not Prefect's account of the flow runs it ended
+    assert line.startswith(f"xxgk: disk full, cannot write ({small / 'data'}") and line.endswith("): No space left on device")
+
+
+@pytest.mark.slow
+def test_a_disk_that_fills_while_publishing_is_one_line_and_publishes_no_broken_database(tmp_path):
+    """Room for the documents and their batches, not for the DuckDB file: DuckDB's failed
+    checkpoint at close() was silent, and a database without its tables was published."""
+    with mounted_tmpfs(tmp_path / "small", "size=1200k") as small:
+        p = subprocess.run([str(XXGK), "run", "--folder", str(inbox(tmp_path)), "--data", str(small / "data")],
+                           cwd=tmp_path, env=env_for(tmp_path), capture_output=True, text=True, timeout=900)
+        print(f"\ndisk full while publishing: status {p.returncode}:\n{p.stderr}")
+        assert p.returncode == 2 and "Traceback" not in p.stderr
+        *steps, line = p.stderr.splitlines()
+        assert [s.split()[0] for s in steps] == ["ingest", "extract"]  # it got as far as publishing
+        assert line == f"xxgk: disk full, cannot write ({small / 'data'}): No space left on device"
+        assert not (small / "data" / "processed" / "xxgk.duckdb").exists()
+        assert not (small / "data" / "processed" / "current").exists()
+
+
+@pytest.mark.slow  # (imports Prefect; starts nothing)
+@pytest.mark.parametrize("module", ["run", "ingest", "extract", "publish"])
+def test_python_m_flows_end_on_the_machines_errors_in_one_line(tmp_path, module):
+    """`python -m xxgk.flows.…` as `xxgk run`: a read-only data folder is one line, status 2."""
+    folder = inbox(tmp_path)
+    with read_only_folder(tmp_path / "ro") as ro:
+        data = ro / "data"
+        args = {"run": ["--folder", folder, "--data", data], "ingest": [folder, data], "extract": [data],
+                "publish": [data]}[module]
+        p = subprocess.run([sys.executable, "-m", f"xxgk.flows.{module}", *map(str, args)], cwd=tmp_path,
+                           env=env_for(tmp_path), capture_output=True, text=True, timeout=300)
+    reason = "Read-only file system" if os.geteuid() == 0 else "Permission denied"
+    assert (p.returncode, p.stderr) == (2, f"xxgk: cannot write to the data folder ({data}): {reason}\n")

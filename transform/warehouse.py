@@ -56,6 +56,9 @@ def build_database(root: Path, release: Path) -> Path:
         for sql in release_sql(release):
             con.execute(sql)
         apply_comments(con)
+        # Into the file now, or fail (a full disk): a checkpoint that fails at close() is silent,
+        # leaving the tables in the file's write-ahead log, which the rename below leaves behind.
+        con.execute("CHECKPOINT")
     finally:
         con.close()
     wal = db.with_name(db.name + ".wal")

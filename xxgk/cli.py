@@ -2,7 +2,7 @@
 
     xxgk extract PATH... [--jsonl]    read reports, print JSON lines or a summary per report
     xxgk summary FILE.jsonl           one line per report of an `extract --jsonl` output
-    xxgk run [--folder DIR] [--urls FILE]   the pipeline: ingest/crawl → extract → publish
+    xxgk run [--folder DIR] [--urls FILE] [--sites FILE]   the pipeline: ingest/crawl → extract → publish
     xxgk query "SQL" [--csv|--json]   read-only SQL against the DuckDB database (sandboxed)
     xxgk stats [--year Y] [--region R]  the headline figures
     xxgk report [--out FILE]          one self-contained HTML page with charts (DATA/processed/report.html)
@@ -11,13 +11,13 @@
 """
 from __future__ import annotations
 
-import errno
 import json
+import multiprocessing
 import os
 import sys
-import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 from typing import NoReturn
 
@@ -26,8 +26,8 @@ import orjson
 from rich.console import Console
 
 from xxgk import config
-from xxgk.console import jsonl_summary, pipeline_summary, print_rows, report_summary
-from xxgk.extract.report import PARSER_VERSION, extract_file
+from xxgk.console import RunProgress, jsonl_summary, pipeline_json, pipeline_summary, print_rows, report_summary
+from xxgk.extract.report import PARSER_VERSION, Report, extract_file
 from xxgk.ingest.folder import report_files, source_name
 
 
@@ -49,29 +49,15 @@ def fail(line: str) -> NoReturn:
 def environment_errors(data: str) -> Iterator[None]:
     """For a command that writes under the data folder: a full disk, a read-only or forbidden
     folder, or another run holding the data folder end it in one line (`fail`) rather than a
-    traceback. (pyarrow's and DuckDB's I/O errors carry neither errno nor file name: the data
-    folder stands for the file.)"""
+    traceback (the line as `xxgk run` says it: `xxgk.flows.machine.one_line`)."""
     from xxgk.transform.store import RunInProgress
 
     try:
         yield
-    except RunInProgress as e:
-        fail(str(e))
-    except OSError as e:
-        full = e.errno in (errno.ENOSPC, errno.EDQUOT) or os.strerror(errno.ENOSPC) in str(e)
-        what = "disk full, cannot write" if full else "cannot write" if e.errno == errno.EROFS else "cannot use"
-        fail(f"{what} ({e.filename or e.filename2 or data}): {e.strerror or e}")
+    except (RunInProgress, OSError) as e:
+        from xxgk.flows.machine import one_line
 
-
-def writable(what: str, folder: Path) -> None:
-    """Create `folder` if need be and write a file into it, or `fail` saying `what`."""
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        fd, probe = tempfile.mkstemp(dir=folder, prefix=".xxgk-probe-")
-        os.close(fd)
-        os.unlink(probe)
-    except OSError as e:
-        fail(f"{what} ({e.filename or folder}): {e.strerror or e}")
+        fail(one_line(e, data) or str(e))
 
 
 def data_option(f):
@@ -90,7 +76,9 @@ def main():
 @click.argument("paths", nargs=-1, required=True)
 @click.option("--jsonl", is_flag=True, help="One JSON object per input file (the data contract).")
 @click.option("--strict", is_flag=True, help="Raise on a bug of ours instead of failing that report (for debugging).")
-def extract(paths, jsonl, strict):
+@click.option("-j", "--jobs", type=click.IntRange(min=0), default=1, show_default=True,
+              help="Extract on this many processes (0: one per core); the output keeps the input order.")
+def extract(paths, jsonl, strict, jobs):
     """Extract the three standard tables from report files (txt, md, html, pdf).
 
     Directories are walked. Every input gets a result, `failed` with a reason when it cannot
@@ -99,15 +87,31 @@ def extract(paths, jsonl, strict):
     console = Console(highlight=False)
     out = sys.stdout.buffer
     failed = 0
-    for path in _inputs(paths):
-        report = extract_file(path, source=source_name(path), strict=strict or None)  # None: $XXGK_STRICT
-        failed += report.status == "failed"
-        if jsonl:
-            out.write(orjson.dumps(report.as_json(), option=orjson.OPT_APPEND_NEWLINE))
+    one = partial(_extract_one, strict=strict or None, jsonl=jsonl)  # None: $XXGK_STRICT
+    for bad, result in _each(one, _inputs(paths), jobs or os.cpu_count() or 1):
+        failed += bad
+        if isinstance(result, bytes):
+            out.write(result)
             out.flush()  # a line per report as it is done: a consumer reads as we go
         else:
-            report_summary(console, report)
+            report_summary(console, result)
     sys.exit(1 if failed else 0)
+
+
+def _extract_one(path: Path, strict: bool | None, jsonl: bool) -> tuple[bool, bytes | Report]:
+    """Whether the file failed, and its `--jsonl` line or (for the summary) its report."""
+    report = extract_file(path, source=source_name(path), strict=strict)
+    line = orjson.dumps(report.as_json(), option=orjson.OPT_APPEND_NEWLINE) if jsonl else None
+    return report.status == "failed", line or report
+
+
+def _each(one, paths: list[Path], jobs: int) -> Iterable[tuple[bool, bytes | Report]]:
+    """`one` of each path, in order: here, or on `jobs` worker processes, a few files at a time."""
+    if jobs == 1 or len(paths) < 2:
+        yield from map(one, paths)
+        return
+    with multiprocessing.get_context("fork").Pool(min(jobs, len(paths))) as pool:
+        yield from pool.imap(one, paths, chunksize=max(1, min(16, len(paths) // (jobs * 4))))
 
 
 @main.command()
@@ -120,35 +124,51 @@ def summary(jsonl_file):
 @main.command()
 @click.option("--folder", type=click.Path(exists=True, file_okay=False), help="Ingest report files from here.")
 @click.option("--urls", type=click.Path(exists=True, dir_okay=False), help="Crawl the URLs listed here.")
+@click.option("--sites", type=click.Path(exists=True, dir_okay=False),
+              help="Find and crawl the annual reports of the columns listed here (url[,agency[,region]] per line).")
 @data_option
 @click.option("--runner", type=click.Choice(["process", "thread", "dask"]), default=None,
               help="Task runner for extraction (default: $XXGK_TASK_RUNNER or process).")
-def run(folder, urls, data, runner):
+@click.option("--json", "as_json", is_flag=True,
+              help="Print what became of every input as one JSON object (counts, each input's outcome).")
+def run(folder, urls, sites, data, runner, as_json):
     """Run the pipeline with Prefect: ingest and/or crawl, extract what is new, publish.
 
     Leaves parquet files under DATA/processed/current/ and the DuckDB database
-    DATA/processed/xxgk.duckdb, then prints what happened to every input. Exit status: 0 when
+    DATA/processed/xxgk.duckdb, then prints what happened to every input (--json: as JSON).
+    Progress goes to stderr: bars on a terminal, a line per step otherwise. Exit status: 0 when
     every input became a report, 1 when some did not (each is listed with its reason), 2 for
-    a usage or environment error.
+    a usage or environment error, 130 when interrupted (Ctrl-C: the release is left whole, and
+    the next run does the rest).
     """
-    with environment_errors(data):
-        config.prefect_defaults()
-        # Before Prefect starts: an unwritable PREFECT_HOME otherwise shows as Prefect's server
-        # never answering, after its startup timeout (ten minutes).
-        writable("cannot write to the data folder", Path(data))
-        writable("cannot write to PREFECT_HOME", Path(os.environ["PREFECT_HOME"]))
-        from xxgk.flows import processes
-        from xxgk.flows.run import run_flow
-        from xxgk.transform import store
+    if not (folder or urls or sites):
+        raise click.UsageError("nothing to read: give --folder DIR, --urls FILE and/or --sites FILE")
+    if urls or sites:
+        try:
+            config.crawl()  # xxgk.toml [crawl] and XXGK_CRAWL_*: a bad value stops here, in one line
+        except config.ConfigError as e:
+            fail(str(e))
+    from xxgk.flows import machine  # (xxgk.flows first sets Prefect's defaults: PREFECT_HOME, logging)
+    from xxgk.transform.warehouse import Unavailable
 
-        # The lock first: a second run is refused in an instant, not after starting Prefect.
-        with store.lock(Path(data) / "processed", Path(data)):
-            try:
-                processes.share_embedded_server()
-            except processes.ServerDidNotStart as e:
-                fail(str(e))
-            result = run_flow(folder, urls, data, runner)
-    failed = pipeline_summary(Console(highlight=False), Path(data) / "processed" / "xxgk.duckdb", result)
+    db = Path(data) / "processed" / "xxgk.duckdb"
+    try:
+        for option, path in (("--folder", folder), ("--urls", urls), ("--sites", sites), ("--data", data)):
+            if path:
+                machine.utf8_name(option, path)
+        machine.check_folders(data)  # before Prefect is imported: it cannot start without them
+        from xxgk.flows import processes, progress
+        from xxgk.flows.run import run_flow
+
+        with RunProgress(Console(stderr=True, highlight=False)) as shown, progress.showing(shown):
+            result = processes.run_here(data, lambda: run_flow(folder, urls, data, runner, sites=sites))
+        with environment_errors(data):
+            failed = pipeline_json(db, result) if as_json else pipeline_summary(Console(highlight=False), db, result)
+    except KeyboardInterrupt:
+        click.echo(f"xxgk: {machine.interrupted(data)}", err=True)
+        sys.exit(130)
+    except (machine.Stopped, Unavailable) as e:  # (Unavailable: the summary cannot read the database)
+        fail(str(e))
     if failed:  # counted above, input by input; the status says so to a script or a scheduler
         sys.exit(1)
 
@@ -183,15 +203,16 @@ def snapshot(data, out):
 @click.option("--cron", default="0 2 * * *", show_default=True, help="When to run (Asia/Shanghai time).")
 @click.option("--folder", default="data/raw/samples", show_default=True)
 @click.option("--urls", default=None)
+@click.option("--sites", default=None, help="A sites list whose columns' reports are found and crawled each night.")
 @click.option("--data", default="data", show_default=True)
-def serve(cron, folder, urls, data):
+def serve(cron, folder, urls, sites, data):
     """Serve the nightly deployment from this process (Ctrl-C stops it).
 
     Uses the Prefect server at $PREFECT_API_URL, or an embedded one if unset.
     """
     from xxgk.flows.schedule import serve as serve_nightly
 
-    serve_nightly(cron=cron, folder=folder, urls=urls, data=data)
+    serve_nightly(cron=cron, folder=folder, urls=urls, sites=sites, data=data)
 
 
 def _database_path(data: str) -> Path:

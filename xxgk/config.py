@@ -36,11 +36,18 @@ def data_paths(data: str | Path) -> tuple[Path, Path]:
 def prefect_defaults() -> None:
     """Prefect with no setup: its embedded server with its state under XXGK_HOME, no
     telemetry, and time for the first start's database migrations. Must run before prefect
-    is imported; whatever the environment already sets wins (e.g. PREFECT_API_URL)."""
+    is imported; whatever the environment already sets wins (e.g. PREFECT_API_URL).
+
+    Logging: INFO to the API, so every flow run has its log in Prefect's UI (each step's
+    counts, each batch's), WARNING on the console, which is the command line's (its progress
+    and summary)."""
     os.environ.setdefault("PREFECT_HOME", str((home() / ".prefect").absolute()))
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    # the client's usage data too (and, on a terminal, its notice about it over the progress bars)
+    os.environ.setdefault("DO_NOT_TRACK", "1")
     os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "600")
-    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "INFO")
+    os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "WARNING")
 
 
 # The data package's metadata (`xxgk snapshot`): an optional `[package]` table in

@@ -4,6 +4,7 @@ from __future__ import annotations
 import csv
 import json
 import sys
+import time
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -14,13 +15,14 @@ from rich import box
 from rich.cells import cell_len
 from rich.console import Console
 from rich.padding import Padding
+from rich.progress import TaskID
 from rich.table import Table
 from rich.text import Text
 
 from xxgk import schema
 from xxgk.extract.model import TableStatus
-from xxgk.schema.checks import check_name
 from xxgk.extract.report import Report
+from xxgk.schema.checks import check_name
 
 EXAMPLE_QUERY = """SELECT agency, report_year,
        max(value) FILTER (key = 'applications.new_received.total')   AS new_requests,
@@ -340,38 +342,115 @@ def _json(v):
     return v
 
 
+def _outcomes(db: Path, result: dict) -> dict:
+    """What became of every input: the run's own account (`run_flow`'s `summary`), or read
+    from the database."""
+    if "summary" in result:
+        return result["summary"]
+    from xxgk.flows.publish import outcomes
+
+    return outcomes(db)
+
+
 def pipeline_summary(console: Console, db: Path, result: dict) -> int:
     """What became of every input; returns how many inputs did not become a report."""
     from xxgk.transform.warehouse import query_connection
 
-    # the analysts' sandbox: it still answers while another program holds the file's lock
-    con = query_connection(db)
+    summary = _outcomes(db, result)
+    c, inputs = summary["counts"], summary["inputs"]
+    now = result.get("extract", {}).get("extracted", 0)
+    console.rule("xxgk run")
+    console.print(f"documents {c['inputs']} · extracted {c['extracted']} (ok {c['ok']}, warnings {c['warning']}) · "
+                  f"failed {c['failed']} · extracted this run {now}", soft_wrap=True)
+    for i in inputs:
+        if i["outcome"] == "warning":
+            console.print(Text.assemble(("!", "yellow"), f" {i['source']}: {', '.join(i['warnings'])}"), soft_wrap=True)
+    for i in inputs:
+        if i["outcome"] == "failed":
+            console.print(Text.assemble(("✗", "red"), f" {i['source']} ({i['stage']}): {i['reason']}"), soft_wrap=True)
+    if not inputs:
+        console.print("nothing to do: no inputs were ingested or fetched, so the release is empty", soft_wrap=True)
+    elif not now and result.get("publish", {}).get("kept"):
+        console.print(f"nothing new: no document to extract; release {summary['release']} kept as it was",
+                      soft_wrap=True)
+    console.print(f"\nDuckDB: {db}   example query:\n{EXAMPLE_QUERY}\n", soft_wrap=True)
+    con = query_connection(db)  # the analysts' sandbox: it answers while another program holds the file
     try:
-        row = con.execute("SELECT count(*) FROM reports").fetchone()
-        assert row is not None  # an aggregate without GROUP BY returns one row
-        docs = row[0]
-        fails = con.execute("SELECT source, stage, reason FROM failures ORDER BY source").fetchall()
-        by_status = dict(con.execute("SELECT status, count(*) FROM reports GROUP BY status").fetchall())
-        ex = result.get("extract", {})
-        console.rule("xxgk run")
-        console.print(f"documents {docs + len(fails)} · extracted {docs} "
-                      f"(ok {by_status.get('ok', 0)}, warnings {by_status.get('warning', 0)}) · "
-                      f"failed {len(fails)} · extracted this run {ex.get('extracted', 0)}")
-        warned = con.execute("""SELECT r.source, string_agg(c.name, ', ' ORDER BY c.name)
-                                FROM reports r JOIN checks c USING (sha256)
-                                WHERE r.status = 'warning' AND NOT c.ok
-                                GROUP BY r.source ORDER BY r.source""").fetchall()
-        for source, names in warned:
-            console.print(f"[yellow]![/] {source}: {names}", soft_wrap=True)
-        for source, stage, reason in fails:
-            console.print(f"[red]✗[/] {source} ({stage}): {reason}", soft_wrap=True)
-        console.print(f"\nDuckDB: {db}   example query:\n{EXAMPLE_QUERY}\n", soft_wrap=True)
         cur = con.execute(EXAMPLE_QUERY)
         columns, rows = [d[0] for d in cur.description or []], cur.fetchall()
     finally:
         con.close()
     print_rows(columns, rows, "table")
-    return len(fails)
+    if result.get("flow_run"):
+        console.print(f"\nPrefect: flow run {result['flow_run']!r}, its logs and its artifact `xxgk-run` (what "
+                      "became of every input): `prefect server start` with this PREFECT_HOME, see the README",
+                      soft_wrap=True, markup=False)
+    return c["failed"]
+
+
+def pipeline_json(db: Path, result: dict) -> int:
+    """`xxgk run --json`: one object on stdout, the counts and every input's outcome; returns
+    how many inputs did not become a report."""
+    summary = _outcomes(db, result)
+    steps = {k: result[k] for k in ("ingest", "crawl", "extract", "publish") if k in result}
+    out = {"release": summary["release"], "database": str(db), "flow_run": result.get("flow_run"),
+           "counts": {**summary["counts"], "extracted_this_run": result.get("extract", {}).get("extracted", 0)},
+           "steps": steps, "inputs": summary["inputs"]}
+    print(json.dumps(out, ensure_ascii=False, default=str))
+    return summary["counts"]["failed"]
+
+
+class RunProgress:
+    """The steps of `xxgk run` on stderr (a `xxgk.flows.progress.Reporter`): on a terminal, a
+    bar per step (fetch and extract count their inputs; ingest counts what it stores); piped,
+    a plain line per step as it ends."""
+
+    def __init__(self, console: Console):
+        from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+        self.console = console
+        self.started: dict[str, float] = {}
+        self.tasks: dict[str, TaskID] = {}
+        self.progress = Progress(
+            TextColumn("{task.description:<8}"), BarColumn(bar_width=32), TextColumn("{task.fields[count]}"),
+            TimeElapsedColumn(), TextColumn("{task.fields[note]}"),
+            console=console, redirect_stdout=False, redirect_stderr=False) if console.is_terminal else None
+
+    def __enter__(self) -> RunProgress:
+        if self.progress is not None:
+            self.progress.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.progress is not None:
+            self.progress.stop()
+
+    def begin(self, step: str, total: int | None) -> None:
+        self.started[step] = time.monotonic()
+        if self.progress is not None:
+            self.tasks[step] = self.progress.add_task(step, total=total, count=_count(0, total), note="")
+
+    def update(self, step: str, done: int, total: int | None = None) -> None:
+        if self.progress is not None and step in self.tasks:
+            total = max(total, done) if total is not None else None
+            self.progress.update(self.tasks[step], completed=done, total=total, count=_count(done, total))
+
+    def end(self, step: str, note: str) -> None:
+        seconds = time.monotonic() - self.started.pop(step, time.monotonic())
+        if self.progress is None:
+            self.console.print(f"{step:<8} {note} ({seconds:.1f} s)", markup=False, highlight=False, soft_wrap=True)
+            return
+        task = self.tasks.pop(step)
+        t = next(t for t in self.progress.tasks if t.id == task)
+        total = int(t.total if t.total is not None else t.completed)
+        self.progress.update(task, total=max(total, 1), completed=max(total, 1),
+                             count=_count(total, total) if total else "", note=note)
+
+
+def _count(done: int, total: int | None) -> str:
+    if total:
+        return f"{done}/{total}"
+    return str(done) if done else ""
 
 
 def jsonl_summary(console: Console, records: list[dict]):
