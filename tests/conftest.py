@@ -93,3 +93,18 @@ def serve(handler: type[BaseHTTPRequestHandler]) -> Iterator[str]:
     finally:
         server.shutdown()
         server.server_close()
+
+
+def _has_ocr() -> bool:
+    from xxgk.extract import ocr, tesseract
+    from xxgk.extract.decode import Unreadable
+
+    try:
+        tesseract.program((ocr.SETTINGS.lang, ocr.SETTINGS.check_lang))
+    except Unreadable:
+        return False
+    return True
+
+
+# `make system` installs Tesseract; a machine without it skips the tests that OCR
+needs_ocr = pytest.mark.skipif(not _has_ocr(), reason="Tesseract with chi_sim and eng data is not installed")

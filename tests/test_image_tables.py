@@ -22,8 +22,8 @@ from urllib.parse import unquote
 import pytest
 from PIL import Image
 
-from conftest import CORPUS, gold, serve
-from xxgk.extract import ocr, tesseract
+from conftest import CORPUS, gold, needs_ocr, serve
+from xxgk.extract import tesseract
 from xxgk.extract.decode import Unreadable
 from xxgk.extract.formats import html, scan
 from xxgk.extract.model import CheckKind, Report, Status
@@ -39,17 +39,6 @@ GOLD = json.loads((FORMATS / "img_table.gold.json").read_text(encoding="utf-8"))
 EXACT_AT_LEAST = 175  # as tests/test_scan.py's IMG_TABLE_EXACT_AT_LEAST: the same picture, the same OCR
 SHUYANG = CORPUS / "real" / "015_suqian_shuyang_fagaiju_2023_crawlhtml.html"  # a page with its tables
 SHUYANG_GOLD = gold(SHUYANG.with_name("015_suqian_shuyang_fagaiju_2023_crawlhtml.gold.json"))
-
-
-def _has_ocr() -> bool:
-    try:
-        tesseract.program((ocr.SETTINGS.lang, ocr.SETTINGS.check_lang))
-    except Unreadable:
-        return False
-    return True
-
-
-needs_ocr = pytest.mark.skipif(not _has_ocr(), reason="Tesseract with chi_sim and eng data is not installed")
 
 
 def data_uri(data: bytes, mime: str = "image/png") -> bytes:

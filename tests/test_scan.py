@@ -19,6 +19,7 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
+from conftest import needs_ocr
 from xxgk.extract import ocr, tesseract
 from xxgk.extract.decode import Unreadable
 from xxgk.extract.formats import html, read_document, reader_for, scan
@@ -40,17 +41,6 @@ EXACT_AT_LEAST = {
     "seed_000.scan.pdf": 196,
 }
 IMG_TABLE_EXACT_AT_LEAST = 175
-
-
-def _has_ocr() -> bool:
-    try:
-        tesseract.program((ocr.SETTINGS.lang, ocr.SETTINGS.check_lang))
-    except Unreadable:
-        return False
-    return True
-
-
-needs_ocr = pytest.mark.skipif(not _has_ocr(), reason="Tesseract with chi_sim and eng data is not installed")
 
 
 def _gold(name: str) -> dict:
