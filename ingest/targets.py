@@ -56,6 +56,8 @@ def read_sites(path: str | Path) -> list[Target]:
 def _read(path: str | Path, parse: Callable[[str], Target | None], what: str) -> list[Target]:
     out = []
     read_as_gb = []
+    seen: set[str] = set()
+    repeated = 0
     for n, text, encoding in _lines(Path(path)):
         if encoding == "gb18030":
             read_as_gb.append(n)
@@ -66,8 +68,13 @@ def _read(path: str | Path, parse: Callable[[str], Target | None], what: str) ->
         except _BadLine as e:
             out.append(Target(f"{path}:{n}", error=f"line {n} of the {what}: {e}"))
             continue
-        if target:
+        if target and target.url in seen:
+            repeated += 1  # fetched once: the first line's agency and year hints stand
+        elif target:
+            seen.add(target.url)
             out.append(target)
+    if repeated:
+        log.warning("%s: %d repeated URL(s) left out", path, repeated)
     if read_as_gb:
         shown = ", ".join(map(str, read_as_gb[:10])) + (", …" if len(read_as_gb) > 10 else "")
         log.warning("%s: line(s) %s are not UTF-8; read as GB18030", path, shown)

@@ -336,6 +336,13 @@ def test_a_bad_line_costs_that_line_alone(site, tmp_path, caplog):
     assert len(entries) == 6 and [e.status for e in RawStore(tmp_path / "raw").entries()].count(ERROR) == 3
 
 
+def test_a_url_listed_twice_is_fetched_once(tmp_path):
+    f = tmp_path / "list.txt"
+    f.write_text("http://a.example/1.html\t某局\nhttp://a.example/2.html\nhttp://a.example/1.html\t别的局\n")
+    assert [(t.url, t.agency) for t in read_targets(f)] == [("http://a.example/1.html", "某局"),
+                                                             ("http://a.example/2.html", None)]
+
+
 def test_a_utf16_list_is_read(tmp_path):
     f = tmp_path / "list.txt"
     f.write_text("url\tagency\tyear\nhttp://a.example/1.html\t某局\t2022\n", encoding="utf-16")
