@@ -72,19 +72,31 @@ def outcomes(db: Path) -> dict:
             "inputs": inputs}
 
 
+# Prefect's server refuses to publish an event over ~1.5 MB, and an artifact is one: at 10,000
+# inputs the whole table was 2.1 MB (and two warnings on the console). The rows needing a look
+# come first; the whole list is in the release (`sources`, `failures`) and `xxgk run --json`.
+MAX_ARTIFACT_ROWS = 2000
+_ATTENTION = {"failed": 0, "warning": 1, "ok": 2}
+
+
 def outcomes_artifact(summary: dict, extracted_now: int, db: Path) -> None:
     """The run's artifact in Prefect (its flow run's Artifacts tab, and the Artifacts page under
-    the key `xxgk-run`): a table of every input and what became of it, under a line of counts."""
+    the key `xxgk-run`): a table of the inputs and what became of each (failures and warnings
+    first, at most MAX_ARTIFACT_ROWS), under a line of counts."""
     from prefect.artifacts import create_table_artifact
 
     c = summary["counts"]
+    inputs = sorted(summary["inputs"], key=lambda i: _ATTENTION[i["outcome"]])[:MAX_ARTIFACT_ROWS]
+    shown = "" if len(inputs) == c["inputs"] else (
+        f" · the table shows {len(inputs)} of them, failures and warnings first (all: `xxgk run --json`, "
+        "or the release's `sources` and `failures`)")
     description = (f"**{c['inputs']} inputs**: {c['ok']} extracted, {c['warning']} extracted with warnings, "
                    f"{c['failed']} failed · {extracted_now} extracted by this run · release "
-                   f"`{summary['release']}` · database `{db.absolute()}`")
+                   f"`{summary['release']}` · database `{db.absolute()}`{shown}")
     table = [{"source": i["source"], "outcome": OUTCOME_WORDS[i["outcome"]], "agency": i.get("agency") or "",
               "year": i.get("year") or "",
               "detail": "; ".join(i.get("warnings", [])) if i["outcome"] != "failed"
-              else f"{i['stage']}: {i['reason']}"} for i in summary["inputs"]]
+              else f"{i['stage']}: {i['reason']}"} for i in inputs]
     create_table_artifact(table=table, key="xxgk-run", description=description)
 
 
