@@ -23,14 +23,13 @@ that listed it in `linked_from`, and its year from the listing's title as `year_
 """
 from __future__ import annotations
 
-import html
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from urllib.parse import parse_qsl, urljoin, urlsplit
 
 import regex
 
-from xxgk.ingest.links import DOCUMENTS, same_site
+from xxgk.ingest.links import DOCUMENTS, base_of, same_site, tags
 
 # what names a report: the form's name and the variants sites use
 _REPORT = regex.compile(
@@ -47,11 +46,6 @@ _PAGE_PARAMS = {"page", "pageno", "pageindex", "pagenum", "curpage", "currentpag
 _CREATE_PAGE = regex.compile(
     r"createPageHTML\(\s*(?:['\"][^'\"]*['\"]\s*,\s*)?(\d{1,4})\s*,\s*(\d{1,4})\s*,\s*['\"]([\w.-]{1,40})['\"]"
     r"\s*,\s*['\"](\w{1,6})['\"]")
-_A = regex.compile(r"<a\b([^>]{0,4000})>(.{0,2000}?)</a\s*>", regex.I | regex.S)
-_HREF = regex.compile(r"""\b(href|title)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))""", regex.I)
-_BASE = regex.compile(r"""<base\b[^>]*\bhref\s*=\s*["']?([^"'\s>]+)""", regex.I)
-_TAGS = regex.compile(r"<[^>]*>")
-_SPACE = regex.compile(r"\s+")
 
 
 @dataclass(frozen=True)
@@ -81,25 +75,16 @@ def report_year(title: str) -> int | None:
 
 def read_listing(text: str, page: str, first_year: int = 2019) -> Listing:
     """What a listing page links: report links, its other pages, sub-columns (on its site only)."""
-    base = page
-    if m := _BASE.search(text[:20000]):
-        base = urljoin(page, html.unescape(m.group(1)))
     out = Listing()
     seen: set[str] = {_plain(page)}
-    for a in _A.finditer(text):
-        attrs = {k.group(1).lower(): html.unescape(next(v for v in k.groups()[1:] if v is not None))
-                 for k in _HREF.finditer(a.group(1))}
-        href = attrs.get("href", "").strip()
-        if not href or href.lower().startswith(("javascript:", "mailto:", "tel:", "#", "data:")):
+    for tag in tags(text, page):
+        url = tag.url
+        if tag.name != "a" or urlsplit(url).scheme not in ("http", "https") or not same_site(url, page) \
+                or _plain(url) in seen:
             continue
-        url = urljoin(base, href).split("#", 1)[0].replace(" ", "%20")
-        if urlsplit(url).scheme not in ("http", "https") or not same_site(url, page) or _plain(url) in seen:
-            continue
-        label = _SPACE.sub(" ", html.unescape(_TAGS.sub(" ", a.group(2)))).strip()
-        title = attrs.get("title", "").strip()
-        named = title if names_report(title) else label
+        named = tag.title if names_report(tag.title) else tag.text
         if names_report(named):
-            year = report_year(named) or report_year(label) or report_year(title)
+            year = report_year(named) or report_year(tag.text) or report_year(tag.title)
             if year is not None:
                 if year >= first_year:
                     out.reports.append(Listed(url, named, year))
@@ -109,10 +94,10 @@ def read_listing(text: str, page: str, first_year: int = 2019) -> Listing:
                 out.columns.append(url)
                 seen.add(_plain(url))
                 continue
-        if _is_page_of(url, page, label):
+        if _is_page_of(url, page, tag.text):
             out.pages.append(url)
             seen.add(_plain(url))
-    for url in _scripted_pages(text, base):
+    for url in _scripted_pages(text, base_of(text, page)):
         if _plain(url) not in seen and same_site(url, page):
             out.pages.append(url)
             seen.add(_plain(url))

@@ -28,6 +28,7 @@ import base64
 import codecs
 import html
 import ipaddress
+from collections.abc import Iterator
 from dataclasses import dataclass
 from urllib.parse import parse_qsl, unquote, urljoin, urlsplit
 
@@ -47,6 +48,7 @@ _OPEN = regex.compile(r"<(a|iframe|embed|object|img)\b([^>]{0,4000})>", regex.I)
 _CLOSE_A = regex.compile(r"</a\s*>", regex.I)
 _ATTR = regex.compile(r"""\b(href|src|data|title|alt)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))""", regex.I)
 _TAGS = regex.compile(r"<[^>]*>")
+_BASE = regex.compile(r"""<base\b[^>]*\bhref\s*=\s*["']?([^"'\s>]+)""", regex.I)
 # the same tags and attributes in a page's bytes, for an ASCII-compatible charset (in GBK, Big5,
 # Shift-JIS … the bytes of < > " ' = never stand inside a character)
 _PICTURE_TAG = regex.compile(rb"<(a|img)\b([^>]{0,4000})>", regex.I)
@@ -93,24 +95,51 @@ def same_site(url: str, *pages: str) -> bool:
     return False
 
 
-def links(text: str, base: str) -> list[Link]:
-    """Every link of the page to a document or image, in the page's order, each once."""
-    out: dict[str, Link] = {}
+@dataclass(frozen=True)
+class Tag:
+    """A tag of a page that points somewhere: `<a href>`, `<iframe>`/`<embed>`/`<img src>`, `<object data>`."""
+    name: str   # a, iframe, embed, object, img
+    url: str    # where it points, resolved against the page's `<base href>` (or the page), no #fragment
+    title: str  # its title and alt
+    text: str   # an `<a>`'s text, up to its `</a>`, tags removed
+
+
+def base_of(text: str, page: str) -> str:
+    """What the page's relative links resolve against: its `<base href>`, or its own URL."""
+    m = _BASE.search(text, 0, 20000)
+    return urljoin(page, html.unescape(m.group(1))) if m else page
+
+
+def tags(text: str, page: str) -> Iterator[Tag]:
+    """The page's tags that point to another address, in the page's order (`javascript:`,
+    `mailto:`, `tel:`, `data:` and `#` targets left)."""
+    base = base_of(text, page)
     for m in _OPEN.finditer(text):
-        tag = m.group(1).lower()
+        name = m.group(1).lower()
         attrs: dict[str, str] = {}
         for a in _ATTR.finditer(m.group(2)):
             attrs.setdefault(a.group(1).lower(), html.unescape(next(v for v in a.groups()[1:] if v is not None)))
-        target = attrs.get({"a": "href", "object": "data"}.get(tag, "src"), "").strip()
-        if not target or target.lower().startswith(("javascript:", "mailto:", "data:", "#")):
+        target = attrs.get({"a": "href", "object": "data"}.get(name, "src"), "").strip()
+        if not target or target.lower().startswith(("javascript:", "mailto:", "tel:", "data:", "#")):
             continue
-        label = " ".join(attrs.get(k, "") for k in ("title", "alt"))
-        if tag == "a":
-            close = _CLOSE_A.search(text, m.end(), m.end() + 2000)
-            if close:
-                label += " " + _TAGS.sub(" ", text[m.end():close.start()])
-        label = _SPACE.sub(" ", html.unescape(label)).strip()
-        found = _file_of(urljoin(base, target), label)
+        inner = ""
+        if name == "a" and (close := _CLOSE_A.search(text, m.end(), m.end() + 2000)):
+            inner = text[m.end():close.start()]
+        url = urljoin(base, target).split("#", 1)[0].replace(" ", "%20")
+        title = _SPACE.sub(" ", " ".join((attrs.get("title", ""), attrs.get("alt", "")))).strip()
+        yield Tag(name, url, title, _plain_text(inner))
+
+
+def _plain_text(markup: str) -> str:
+    return _SPACE.sub(" ", html.unescape(_TAGS.sub(" ", markup))).strip()
+
+
+def links(text: str, page: str) -> list[Link]:
+    """Every link of the page to a document or image, in the page's order, each once."""
+    out: dict[str, Link] = {}
+    for tag in tags(text, page):
+        label = f"{tag.title} {tag.text}".strip()
+        found = _file_of(tag.url, label)
         if found and found[0] not in out:
             url, name = found
             out[url] = Link(url, f"{label} {name}".strip(), name.lower().endswith(IMAGES))

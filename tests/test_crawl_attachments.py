@@ -156,6 +156,9 @@ def test_links_a_page_may_give():
     assert report_links("<p>通知</p><img src='/u/1.jpg'>", base) == ([], [])
     assert report_links("<p>2023年年报</p><img src='/u/1.jpg'><img src='/img/logo.png'>", base) == (
         ["http://xxgk.example.gov.cn/u/1.jpg"], [])
+    # relative links resolve against the page's <base href>, as a browser resolves them
+    assert report_links("<base href='/files/2024/'><a href='nb.pdf'>2023年年报</a>", base) == (
+        ["http://xxgk.example.gov.cn/files/2024/nb.pdf"], [])
     # bounded
     many = "".join(f"<a href='/f/{n}.pdf'>f</a>" for n in range(20))
     assert len(report_links(many, base)[0]) == MAX_LINKS
