@@ -30,9 +30,11 @@ import html
 import ipaddress
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import cache
 from urllib.parse import parse_qsl, unquote, urljoin, urlsplit
 
 import regex
+from publicsuffixlist import PublicSuffixList
 
 MAX_LINKS = 5
 DOCUMENTS = (".pdf", ".doc", ".docx", ".wps", ".rtf")
@@ -55,14 +57,6 @@ _PICTURE_TAG = regex.compile(rb"<(a|img)\b([^>]{0,4000})>", regex.I)
 _LINK_ATTR = regex.compile(rb"""\b(href|src)(\s*=\s*)(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))""", regex.I)
 _SPACE = regex.compile(r"\s+")
 
-# second-level labels under a country code that are public suffixes (gov.cn, com.cn, ac.uk …),
-# and the provinces' own under .cn (bj.cn …): a small stand-in for the public suffix list
-_SECOND_LEVEL = {"gov", "com", "net", "org", "edu", "ac", "mil", "co", "or", "ne", "go", "int"}
-_CN_PROVINCES = {"bj", "sh", "tj", "cq", "he", "sx", "nm", "ln", "jl", "hl", "js", "zj", "ah", "fj", "jx",
-                 "sd", "ha", "hb", "hn", "gd", "gx", "hi", "sc", "gz", "yn", "xz", "sn", "gs", "qh", "nx",
-                 "xj", "tw", "hk", "mo"}
-
-
 @dataclass(frozen=True)
 class Link:
     url: str
@@ -71,18 +65,20 @@ class Link:
 
 
 def site_of(host: str) -> str:
-    """The registrable domain of a host name (an IP address: itself)."""
+    """The registrable domain of a host name by the public suffix list (an IP address, or a
+    host with no registrable domain such as `localhost`: itself)."""
     host = host.lower().rstrip(".").strip("[]")
     try:
         ipaddress.ip_address(host)
         return host
     except ValueError:
         pass
-    labels = host.split(".")
-    if len(labels) >= 3 and len(labels[-1]) == 2 and (
-            labels[-2] in _SECOND_LEVEL or (labels[-1] == "cn" and labels[-2] in _CN_PROVINCES)):
-        return ".".join(labels[-3:])
-    return ".".join(labels[-2:])
+    return _suffixes().privatesuffix(host) or host
+
+
+@cache
+def _suffixes() -> PublicSuffixList:
+    return PublicSuffixList()  # the list the package bundles: no download
 
 
 def same_site(url: str, *pages: str) -> bool:

@@ -169,6 +169,7 @@ def test_the_site_of_a_page():
     assert site_of("www.huaian.gov.cn") == "huaian.gov.cn" and site_of("www.gov.cn") == "www.gov.cn"
     assert site_of("files.example.com") == "example.com" and site_of("a.b.zj.cn") == "b.zj.cn"
     assert site_of("127.0.0.1") == "127.0.0.1" and site_of("[::1]") == "::1"
+    assert site_of("a.github.io") != site_of("b.github.io")  # the public suffix list's private part too
     page = "http://www.hongze.gov.cn/x.html"
     assert same_site("https://file.hongze.gov.cn/a.pdf", page)
     assert not same_site("http://www.huaian.gov.cn/a.pdf", page)
