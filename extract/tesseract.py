@@ -1,14 +1,13 @@
 """Tesseract, the OCR program: found, checked for its language data, and run over many images
 at once.
 
-Tesseract runs as a program (`pytesseract` would do the same, one image per run). Loading a
+Tesseract runs as a program (a wrapper such as pytesseract does the same, one image per run). Loading a
 language's model costs more than reading a table cell, so `ocr` reads a whole list of images
 in one run, as the pages of a multi-page TIFF. A run is killed if the extraction is
 interrupted (its time limit), so no tesseract outlives the document it was reading
 (`programs.run`).
 
-`XXGK_TESSERACT` names the program when it is not on the PATH (as does pytesseract's
-`tesseract_cmd`, when set).
+`XXGK_TESSERACT` names the program when it is not on the PATH.
 """
 from __future__ import annotations
 
@@ -30,19 +29,11 @@ INSTALL = ("install tesseract-ocr and tesseract-ocr-chi-sim (Debian, Ubuntu; els
 def program(languages: Iterable[str]) -> str:
     """The Tesseract program to run, checked to have these languages' data; `Unreadable` naming
     the packages to install when it or its data is missing."""
-    command = os.environ.get("XXGK_TESSERACT") or _pytesseract_command() or "tesseract"
+    command = os.environ.get("XXGK_TESSERACT") or "tesseract"
     missing = [lang for lang in languages if lang not in _languages(command)]
     if missing:
         raise Unreadable(f"a scan needs OCR, and Tesseract ({command}) has no {' or '.join(missing)} data: {INSTALL}")
     return command
-
-
-def _pytesseract_command() -> str | None:
-    try:
-        import pytesseract
-    except ImportError:
-        return None
-    return pytesseract.pytesseract.tesseract_cmd
 
 
 @cache
