@@ -238,7 +238,7 @@ class Crawler:
             t: _Try = rs.outcome.result()  # type: ignore[union-attr]
             return t.wait if t.wait is not None else backoff(rs)
 
-        t = Retrying(retry=retry_if_result(lambda t: t.retry), stop=stop, wait=pause, sleep=time.sleep,
+        t = Retrying(retry=retry_if_result(lambda t: t.retry), stop=stop, wait=pause, sleep=self.gate.pause,
                      retry_error_callback=lambda rs: rs.outcome.result())(attempt)  # type: ignore[union-attr]
         if t.retry:
             t.error = f"{t.error}{stopped}"

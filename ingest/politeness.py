@@ -70,6 +70,11 @@ class HostGate:
                 self.closed.wait(start - now)
             yield
 
+    def pause(self, seconds: float) -> None:
+        """The wait before a retry, cut short when the gate closes (Ctrl-C): then `Stopped`."""
+        if self.closed.wait(seconds):
+            raise Stopped
+
     def close(self) -> None:
         self.closed.set()
 

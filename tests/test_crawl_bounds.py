@@ -7,6 +7,7 @@ import gzip
 import hashlib
 import json
 import os
+import signal
 import subprocess
 import sys
 import threading
@@ -233,6 +234,17 @@ def test_retries_stop_at_the_deadline(site, tmp_path):
     assert time.monotonic() - t0 < 1.0
     # attempts at 0 and 0.4 s; the next, at 1.2 s, would be past the deadline
     assert entry.error == "HTTP 503, then the 1 s deadline for this URL (retries included) came"
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGINT to ourselves")
+def test_ctrl_c_cuts_a_wait_between_retries_short(site, tmp_path):
+    """Ctrl-C while a URL waits 30 s to be tried again: the crawl stops now, not after the wait."""
+    settings = CrawlSettings(retries=3, backoff=30, max_backoff=30, deadline=300, delay=0, allow_private=True)
+    threading.Timer(0.5, os.kill, (os.getpid(), signal.SIGINT)).start()
+    t0 = time.monotonic()
+    with pytest.raises(KeyboardInterrupt):
+        crawl([Target(f"{site}/down")], RawStore(tmp_path), settings)
+    assert time.monotonic() - t0 < 3
 
 
 # 4. where the crawler may connect
