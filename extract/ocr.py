@@ -7,7 +7,7 @@ from __future__ import annotations
 import dataclasses
 import io
 import statistics
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, fields
 
 import numpy as np
@@ -97,27 +97,31 @@ class Settings:
 SETTINGS = Settings()
 
 
-def pages(data: bytes, settings: Settings = SETTINGS) -> list[Page]:
-    """A scanned PDF's or an image's pages as words with boxes and confidences, and rules."""
+def pages(data: bytes, settings: Settings = SETTINGS, only: Sequence[int] | None = None) -> list[Page]:
+    """A scanned PDF's or an image's pages as words with boxes and confidences, and rules;
+    `only`: of a PDF, these pages (numbered from 1, in order), such as a text PDF's pictured pages."""
     command = tesseract.program((settings.lang, settings.check_lang))
-    images = _pdf_pages(data, settings) if data.lstrip()[:4] == b"%PDF" else _image_pages(data, settings)
-    return ocr_pages(images, command, settings)
+    if data.lstrip()[:4] != b"%PDF":
+        return ocr_pages(_image_pages(data, settings), command, settings)
+    read = ocr_pages(_pdf_pages(data, settings, only), command, settings)
+    return read if only is None else [dataclasses.replace(p, number=n) for p, n in zip(read, only, strict=True)]
 
 
 # --- Pages -------------------------------------------------------------------------------
 
 
-def _pdf_pages(data: bytes, settings: Settings) -> Iterator:
-    """The PDF's pages as greyscale images at `settings.dpi`, each rendered under PDFium's lock
-    (it is not thread-safe) and released before its OCR."""
+def _pdf_pages(data: bytes, settings: Settings, only: Sequence[int] | None = None) -> Iterator:
+    """The PDF's pages (`only` these, numbered from 1) as greyscale images at `settings.dpi`, each
+    rendered under PDFium's lock (it is not thread-safe) and released before its OCR."""
     from xxgk.extract.formats.pdf import opened
 
     with opened(data) as pdf:
         count = len(pdf)
-    if count > settings.max_pages:
-        raise Unreadable(f"a scanned PDF of {count} pages: more than {settings.max_pages} to OCR, "
+    numbers = range(1, count + 1) if only is None else only
+    if len(numbers) > settings.max_pages:
+        raise Unreadable(f"a scanned PDF of {len(numbers)} pages: more than {settings.max_pages} to OCR, "
                          "not one annual report")
-    for i in range(count):
+    for i in (n - 1 for n in numbers):
         with opened(data) as pdf:
             page = pdf[i]
             try:

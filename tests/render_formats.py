@@ -42,7 +42,9 @@ these files do not have):
    PDF's text layer, corpus/real/001_huaian_hongze_qu_2023_pdftext.txt, lines joined into
    paragraphs) as text, sections 二 and 四 as HTML tables of the gold values
    (`render_layouts`), section 三 only in the image. Gold: `img_table.gold.json`.
-4. Word-pasted pages made from the real page 015 (its own markup, labels and values), with
+4. `003_huaian_shi_2024.mixed.pdf`: page 1 of the rendered PDF (a text layer) and pages 2–3 of
+   its scan, as one file: a report typed on its first page and scanned on the others.
+5. Word-pasted pages made from the real page 015 (its own markup, labels and values), with
    Word's hidden grid columns put in: `015_phantom.html` has an empty
    `<td width=0 style='border:none'>` after the last column in some rows of all three tables,
    the header cells and some last values covering that position with a larger colspan;
@@ -70,6 +72,7 @@ from xml.etree import ElementTree as ET
 import docx
 import numpy as np
 import pdfplumber
+import pypdf
 from PIL import Image
 
 sys.path.insert(0, str(Path(__file__).parent))
@@ -515,6 +518,24 @@ def scans(tmp: Path) -> list[str]:
     return log
 
 
+MIXED = "003_huaian_shi_2024"
+
+
+def mixed() -> str:
+    """A PDF typed on its first page and scanned on the others (a cover, then the tables): page 1
+    of the rendered PDF, pages 2 on of its scan, as one file."""
+    writer = pypdf.PdfWriter()
+    writer.add_page(pypdf.PdfReader(OUT / f"{MIXED}.pdf").pages[0])
+    for page in pypdf.PdfReader(OUT / f"{MIXED}.scan.pdf").pages[1:]:
+        writer.add_page(page)
+    name = f"{MIXED}.mixed"
+    with open(OUT / f"{name}.pdf", "wb") as f:
+        writer.write(f)
+    gold = json.loads((OUT / f"{MIXED}.gold.json").read_text(encoding="utf-8"))
+    write_gold(gold, name, [f"{name}.pdf"], f"Page 1 of {MIXED}.pdf (its text layer), pages 2 on of {MIXED}.scan.pdf")
+    return f"{name}.pdf: a typed page, then scanned ones"
+
+
 def table_image(tmp: Path) -> str:
     """Section 三's table of hongze_2023.pdf as one clean image: its part on page 3 over its part
     on page 4, both cropped to pdfplumber's table boxes over the same x range."""
@@ -772,6 +793,7 @@ def main() -> None:
         log = word_formats(office, tmp)
         log += page_015(office, tmp)
         log += scans(tmp)
+        log.append(mixed())
         log += phantom_pages()
     for line in log:
         print(line)

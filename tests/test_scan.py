@@ -170,6 +170,37 @@ def test_images_are_sniffed_and_pdfs_left_to_the_pdf_reader():
     assert reader_for(TABLE_PNG.read_bytes(), "t.png") is scan
 
 
+MIXED = "003_huaian_shi_2024.mixed.pdf"  # page 1 typed, pages 2 and 3 scanned
+
+
+@needs_ocr
+@pytest.mark.slow
+def test_a_pdf_typed_then_scanned_is_read_whole():
+    """The pages without text that show a picture are OCR'd and read with the typed one: table 二
+    from the text layer, 三 and 四 from the scan."""
+    report = _extracted(MIXED)
+    gold = _gold(MIXED.removesuffix(".pdf") + ".gold.json")
+    exact, flagged, wrong = _score(report, gold)
+    assert report.kind == "pdf" and not wrong, wrong
+    assert exact >= 196, flagged
+    assert set(report.tables.values()) == {"read"}
+    typed = report.cells["disclosure.normative_documents.in_force"]
+    scanned = report.cells["applications.new_received.total"]
+    assert typed.confidence is None and typed.where.startswith("page 1 ")
+    assert scanned.confidence is not None and scanned.where.startswith(("page 2 ", "page 3 "))
+
+
+def test_without_tesseract_a_pdf_s_scanned_pages_are_said_unread(monkeypatch):
+    monkeypatch.setenv("XXGK_TESSERACT", "/nonexistent/tesseract")
+    report = extract_file(FORMATS / MIXED)
+    gold = _gold(MIXED.removesuffix(".pdf") + ".gold.json")
+    assert not _score(report, gold)[2]  # nothing wrong: what the scan holds is null
+    (note,) = [c for c in report.checks if c.rule == "pictures"]
+    assert not note.ok and note.detail.startswith("pages 2, 3 of this PDF: scanned, left unread: ")
+    assert "install tesseract-ocr" in note.detail
+    assert report.tables["applications"] != "read"
+
+
 def test_missing_tesseract_names_the_packages(monkeypatch):
     monkeypatch.setenv("XXGK_TESSERACT", "/nonexistent/bin/tesseract")
     with pytest.raises(Unreadable, match="tesseract-ocr and tesseract-ocr-chi-sim"):

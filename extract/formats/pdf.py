@@ -16,7 +16,10 @@ acts between its calls, not inside one (one page's text at most); it is not thre
 one lock serialises its use (`PDFIUM`); and its "loose" character boxes are unreliable (a font
 of hongze_2023 gives 200-point boxes), so heights come from the font size (`_CharBox`).
 
-A PDF without a text layer (a scan) raises `decode.Scanned`, which sends it to OCR.
+A PDF without a text layer (a scan) raises `decode.Scanned`, which sends it to OCR. A PDF with
+one whose pages are partly pictures (a typed cover, the tables scanned) has those pages OCR'd
+(`formats.scan`) and read with the others; without Tesseract they are left, and said in the
+document's notes.
 """
 from __future__ import annotations
 
@@ -27,6 +30,7 @@ from dataclasses import dataclass
 
 from xxgk.extract.decode import Scanned, Unreadable
 from xxgk.extract.document import Document
+from xxgk.extract.formats import scan
 from xxgk.extract.layouts.positions import Page, Word, read_pages
 
 KIND = "pdf"
@@ -61,7 +65,42 @@ def read(data: bytes, name: str) -> Document:
     pages = read_layer(data)
     if not any(p.words for p in pages):
         raise Scanned("PDF without a text layer (scanned): needs OCR")
-    return read_pages(pages, KIND, KIND)
+    pictured = _pictured(data, [p.number for p in pages if not p.words])
+    notes = []
+    if pictured:
+        try:
+            pages = _with_ocr(data, pages, pictured)
+        except Unreadable as e:  # no Tesseract: the typed pages are read, and the report says what was not
+            notes.append(f"{_pages_named(pictured)} of this PDF: scanned, left unread: {e}")
+    doc = read_pages(pages, KIND, KIND)
+    doc.notes += notes
+    return doc
+
+
+def _pictured(data: bytes, numbers: list[int]) -> list[int]:
+    """Those of these pages (without text) that show a picture: a scanned page between typed ones."""
+    import pypdfium2.raw as pdfium_c
+
+    out = []
+    with opened(data) as pdf:
+        for n in numbers:
+            page = pdf[n - 1]
+            try:
+                if next(page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_IMAGE], max_depth=2), None) is not None:
+                    out.append(n)
+            finally:
+                page.close()
+    return out
+
+
+def _with_ocr(data: bytes, pages: list[Page], pictured: list[int]) -> list[Page]:
+    """The pages, those pictured read by OCR (a typed cover, then the tables scanned)."""
+    read = {p.number: p for p in scan.read_pages_of(data, pictured)}
+    return [read.get(p.number, p) for p in pages]
+
+
+def _pages_named(numbers: list[int]) -> str:
+    return ("page " if len(numbers) == 1 else "pages ") + ", ".join(map(str, numbers))
 
 
 def read_layer(data: bytes, layer: Layer = LAYER) -> list[Page]:

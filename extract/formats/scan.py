@@ -27,7 +27,7 @@ from __future__ import annotations
 import dataclasses
 
 from xxgk.extract.document import Anchor, Cell, Document
-from xxgk.extract.layouts.positions import read_pages
+from xxgk.extract.layouts.positions import Page, read_pages
 
 KIND = "ocr"
 _MAGIC = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"II*\x00", b"MM\x00*", b"GIF87a", b"GIF89a")
@@ -43,6 +43,13 @@ def read(data: bytes, name: str = "", settings=None) -> Document:
     from xxgk.extract import ocr
 
     return read_pages(ocr.pages(data, settings or ocr.SETTINGS), KIND, KIND)
+
+
+def read_pages_of(data: bytes, numbers: list[int], settings=None) -> list[Page]:
+    """These pages of a PDF (numbered from 1), OCR'd: a text PDF's pages that are pictures."""
+    from xxgk.extract import ocr
+
+    return ocr.pages(data, settings or ocr.SETTINGS, only=numbers)
 
 
 def read_image(data: bytes, settings=None) -> Document:
