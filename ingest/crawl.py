@@ -8,7 +8,7 @@ from the columns of a sites list (ingest/discover.py finds their reports).
 - per host: at most `per_host` requests at once and `delay` seconds between their starts (or
   the robots.txt's longer Crawl-delay, up to `max_crawl_delay`); a 429 or 503 with Retry-After
   (seconds or an HTTP-date) holds the host that long (ingest/politeness.py);
-- retries (tenacity) on connection errors, timeouts, 5xx and 429, never on other 4xx: after the
+- retries (ingest/attempts.py, tenacity) on connection errors, timeouts, 5xx and 429, never on other 4xx: after the
   server's Retry-After when it gives one (up to `max_retry_after`), else exponential backoff
   with jitter (`backoff`, doubling, up to `max_backoff`, plus up to `backoff` at random);
 - a per-host circuit breaker: after `max_host_failures` URLs of one host failed in a row (after
@@ -45,9 +45,7 @@ and its key in xxgk.toml's [crawl] in `CrawlSettings` (and the README).
 """
 from __future__ import annotations
 
-import contextlib
 import dataclasses
-import time
 from collections.abc import Iterable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
@@ -55,7 +53,6 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import httpx
-from tenacity import RetryCallState, Retrying, retry_if_result, wait_exponential, wait_random
 
 from xxgk import config
 from xxgk.extract.decode import Unreadable, decode_text
@@ -63,12 +60,13 @@ from xxgk.extract.formats import HEAD, html, reader_for, scan
 from xxgk.extract.formats.html import MAX_IMAGE_BYTES
 from xxgk.extract.metadata import detect_template
 from xxgk.extract.report import MAX_BYTES
-from xxgk.ingest.addresses import AddressPolicy, AddressRefused, CheckedTransport, allow_private_from_env
+from xxgk.ingest.addresses import AddressPolicy, CheckedTransport, allow_private_from_env
+from xxgk.ingest.attempts import Attempts, Try
 from xxgk.ingest.decompress import ACCEPT_ENCODING
 from xxgk.ingest.discover import Bounds, walk
-from xxgk.ingest.fetch import DeadlinePassed, Fetched, Limits, Refused, get
+from xxgk.ingest.fetch import Limits
 from xxgk.ingest.links import MAX_LINKS, inline_pictures, is_picture, report_links
-from xxgk.ingest.politeness import Breaker, HostGate, retry_after
+from xxgk.ingest.politeness import Breaker, HostGate
 from xxgk.ingest.raw_store import ERROR, LINKED, LISTING, NEEDS_ATTACHMENT, STORED, Entry, RawStore
 from xxgk.ingest.robots import Answer, Robots, Rules
 from xxgk.ingest.targets import Target, read_sites, read_targets
@@ -134,17 +132,6 @@ class CrawlSettings:
         return Bounds(self.max_pages, self.max_depth, self.max_reports, self.first_year)
 
 
-@dataclass
-class _Try:
-    """One request's outcome: a response, or why there is none."""
-    fetched: Fetched | None = None
-    error: str | None = None
-    retry: bool = False           # a failure that asking again may cure
-    wait: float | None = None     # the server's Retry-After, in seconds
-    timed_out: bool = False       # the URL's deadline passed
-    refused: bool = False         # the address policy refused the host
-
-
 class Crawler:
     """One crawl's client, politeness and memory of what was fetched before, shared by its
     worker threads."""
@@ -174,74 +161,17 @@ class Crawler:
 
     def request(self, url: str, store: RawStore | None, headers: dict[str, str] | None = None,
                 robots: bool = True, gated: bool = True, deadline: float | None = None,
-                max_bytes: int | None = None) -> _Try:
+                max_bytes: int | None = None) -> Try:
         """GET `url` (into `store`, or into memory) through robots.txt, the circuit breaker, the
         host gate and the retries; the last attempt's outcome."""
-        s = self.s
         host = urlsplit(url).netloc
-        deadline = deadline or s.deadline
-        limits_bytes = max_bytes or s.max_bytes
         if self.breaker.is_open(host):
-            return _Try(error=self.breaker.why(host))
+            return Try(error=self.breaker.why(host))
         if robots and (why := self.robots.why_not(url)):
-            return _Try(error=why)
-        deadline_at = 0.0  # set by the first request: the wait for a slot does not count
-        stopped = ""       # why the retries stopped, said after the last failure
-
-        def attempt() -> _Try:
-            nonlocal deadline_at
-            if self.breaker.is_open(host):
-                return _Try(error=self.breaker.why(host))
-            with self.gate(host) if gated else contextlib.nullcontext():
-                deadline_at = deadline_at or time.monotonic() + deadline
-                try:
-                    r = get(self.client, url, store, Limits(limits_bytes, s.timeout, deadline_at, s.max_redirects),
-                            headers, self.robots.why_not if robots else None)
-                except DeadlinePassed:
-                    return _Try(error=f"no complete response within the {deadline:g} s deadline for this URL "
-                                      "(retries included)", timed_out=True)
-                except AddressRefused as e:
-                    return _Try(error=str(e), refused=True)
-                except (Refused, httpx.UnsupportedProtocol, httpx.InvalidURL) as e:
-                    return _Try(error=str(e) or type(e).__name__)  # asking again would not change these
-                except httpx.HTTPError as e:  # timeouts, refused connections, protocol errors
-                    return _Try(error=f"{type(e).__name__}: {e}" if str(e) else type(e).__name__, retry=True)
-            if r.status == 429 or r.status >= 500:
-                asked = retry_after(r.retry_after)
-                if asked is not None:  # every request to the host waits, not only this one
-                    self.gate.hold(host, min(asked, s.max_retry_after))
-                return _Try(r, f"HTTP {r.status}", retry=True, wait=asked)
-            if r.status >= 400:
-                return _Try(r, f"HTTP {r.status}")  # 4xx: asking again will not help
-            return _Try(r)
-
-        def stop(rs: RetryCallState) -> bool:
-            nonlocal stopped
-            t: _Try = rs.outcome.result()  # type: ignore[union-attr]
-            if rs.attempt_number > s.retries:
-                stopped = f" (after {rs.attempt_number} attempts)"
-            elif self.breaker.is_open(host):
-                stopped = f"; {self.breaker.why(host)}"
-            elif t.wait is not None and t.wait > s.max_retry_after:
-                stopped = (f": the server asks to retry after {t.wait:g} s (Retry-After), more than "
-                           f"max_retry_after ({s.max_retry_after:g} s)")
-            elif time.monotonic() + rs.upcoming_sleep >= deadline_at:
-                asked = f" (Retry-After: {t.wait:g} s)" if t.wait is not None else ""
-                stopped = f"{asked}, then the {deadline:g} s deadline for this URL (retries included) came"
-            else:
-                return False
-            return True
-
-        backoff = wait_exponential(multiplier=s.backoff, max=s.max_backoff) + wait_random(0, s.backoff)
-
-        def pause(rs: RetryCallState) -> float:
-            t: _Try = rs.outcome.result()  # type: ignore[union-attr]
-            return t.wait if t.wait is not None else backoff(rs)
-
-        t = Retrying(retry=retry_if_result(lambda t: t.retry), stop=stop, wait=pause, sleep=self.gate.pause,
-                     retry_error_callback=lambda rs: rs.outcome.result())(attempt)  # type: ignore[union-attr]
-        if t.retry:
-            t.error = f"{t.error}{stopped}"
+            return Try(error=why)
+        s = self.s
+        limits = Limits(max_bytes or s.max_bytes, s.timeout, 0.0, s.max_redirects)
+        t = Attempts(self, url, store, headers, limits, deadline or s.deadline, robots, gated).run()
         if t.retry or t.timed_out:
             self.breaker.failed(host, t.error or "")
         elif t.fetched is not None:
