@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import atexit
 import contextlib
-import ctypes
 import functools
 import logging
 import os
@@ -44,6 +43,8 @@ from prefect.client.schemas.objects import StateType
 from prefect.task_runners import ProcessPoolTaskRunner, TaskRunner
 
 from xxgk.config import data_paths
+from xxgk.extract import programs
+from xxgk.extract.programs import die_with_parent
 from xxgk.flows.machine import (
     ServerDidNotStart,
     Stopped,
@@ -60,38 +61,6 @@ FLOWS = ("xxgk-run", "xxgk-ingest", "xxgk-crawl", "xxgk-extract", "xxgk-publish"
 # A run of ours that never recorded its process and is still "running" after this long was
 # killed in the instant between its start and its record (or predates the record).
 UNRECORDED_STALE_AFTER = timedelta(minutes=10)
-
-PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
-
-
-@functools.cache
-def _prctl() -> Callable[..., int] | None:
-    if not sys.platform.startswith("linux"):
-        return None
-    return ctypes.CDLL(None, use_errno=True).prctl  # libc's, already loaded into every process
-
-
-def die_with_parent(parent: int, sig: int = signal.SIGKILL) -> None:
-    """Make this process receive `sig` when `parent` dies, however it dies (kill -9 included).
-
-    Runs in the child: as a process pool's initializer, or between fork and exec (a
-    subprocess's preexec_fn; the setting survives exec). Linux ties the signal to the *thread*
-    that started the child, so the caller starts children from a thread that lives as long as
-    they should. Elsewhere a daemon thread polls for the parent instead.
-    """
-    prctl = _prctl()
-    if prctl is not None and prctl(PR_SET_PDEATHSIG, sig, 0, 0, 0) == 0:
-        if os.getppid() != parent:  # the parent died before we asked: nobody will signal us
-            os.kill(os.getpid(), sig)
-        return
-
-    def watch():
-        while os.getppid() == parent:
-            time.sleep(0.5)
-        os.kill(os.getpid(), sig)
-
-    threading.Thread(target=watch, name="xxgk-parent-watch", daemon=True).start()
-
 
 class ProcessPool(ProcessPoolTaskRunner):
     """Prefect's process pool, with workers that die with the run and use the run's API server.
@@ -230,7 +199,7 @@ class EmbeddedServer:
         env = {**os.environ, "PREFECT_UI_ENABLED": "0", "PREFECT__SERVER_EPHEMERAL": "1",
                "PREFECT__SERVER_FINAL": "1", **get_current_settings().to_environment_variables(exclude_unset=True)}
         env.pop("PREFECT_API_URL", None)
-        _prctl()  # looked up here: between fork and exec the child should only call it
+        programs.ready_to_tie()
         for attempt in range(3):
             port = _free_port()
             # SIGTERM: uvicorn shuts down cleanly (the SQLite database closed) in well under a second.

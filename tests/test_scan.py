@@ -8,10 +8,16 @@ tests are `slow`; the image helpers, the value rules and a small crop run in the
 """
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import math
+import os
+import signal
 import stat
+import subprocess
+import sys
+import time
 from functools import cache
 from pathlib import Path
 
@@ -199,6 +205,56 @@ def test_without_tesseract_a_pdf_s_scanned_pages_are_said_unread(monkeypatch):
     assert not note.ok and note.detail.startswith("pages 2, 3 of this PDF: scanned, left unread: ")
     assert "install tesseract-ocr" in note.detail
     assert report.tables["applications"] != "read"
+
+
+def _alive(pid: int) -> bool:
+    """The process runs (not gone, not a zombie waiting to be reaped)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def _children(pid: int) -> list[int]:
+    """The processes whose parent is `pid` (from /proc)."""
+    out = []
+    for stat_file in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError):
+            if int(stat_file.read_text().rpartition(")")[2].split()[1]) == pid:
+                out.append(int(stat_file.parent.name))
+    return out
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc")
+def test_a_program_a_reader_runs_dies_with_a_killed_extraction(tmp_path):
+    """`kill -9` of the process reading a scan: the Tesseract it runs (here one that never ends)
+    is killed by the kernel at once, not left to run on to its own end."""
+    fake = tmp_path / "tesseract"
+    fake.write_text('#!/bin/sh\ncase "$*" in *--list-langs*) printf "List of (3):\\nchi_sim\\neng\\nosd\\n";;\n'
+                    '*) exec sleep 600;; esac\n')
+    fake.chmod(fake.stat().st_mode | stat.S_IEXEC)
+    extraction = subprocess.Popen(
+        [sys.executable, "-c", "import sys; from xxgk.extract.report import extract_file; extract_file(sys.argv[1])",
+         str(FORMATS / "seed_000.scan.pdf")], env={**os.environ, "XXGK_TESSERACT": str(fake)})
+    try:
+        deadline = time.monotonic() + 60
+        while not (ocr := _children(extraction.pid)):
+            assert extraction.poll() is None and time.monotonic() < deadline, "no OCR was started"
+            time.sleep(0.05)
+        time.sleep(0.2)  # past the language check: the reading itself runs
+        ocr = _children(extraction.pid)
+        extraction.kill()
+        extraction.wait()
+        deadline = time.monotonic() + 5
+        while any(map(_alive, ocr)) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        left = [pid for pid in ocr if _alive(pid)]
+    finally:
+        extraction.kill()
+    for pid in left:
+        os.kill(pid, signal.SIGKILL)
+    assert ocr and not left
 
 
 def test_missing_tesseract_names_the_packages(monkeypatch):
