@@ -55,23 +55,27 @@ class TableRead:
     def put_row(self, keys: list[str], values: list[Read | None], row: Row):
         """A printed row's values under their keys. A grid's empty cells are located at the
         document row's own empty cells, when the two line up one to one."""
-        for key, v in zip(keys, values, strict=True):
-            self.put(key, v)
+        self.cells.update({key: cell(v) for key, v in zip(keys, values, strict=True)})
         if None not in values:
             return  # no blank to locate
         blanks = [i for i, v in enumerate(values) if v is None]
         label = max((i for i, c in enumerate(row.cells) if c.text and parse_values(c.text) is None), default=-1)
         empty = [c for c in row.cells[label + 1:] if not c.text]  # spanned label positions are not values
         if len(blanks) == len(empty):
-            for i, cell in zip(blanks, empty, strict=True):
-                self.cells[keys[i]].span = (cell.start, cell.end)
+            for i, c in zip(blanks, empty, strict=True):
+                self.cells[keys[i]].span = (c.start, c.end)
 
     def put(self, key: str, read: Read | None):
-        """A cell of a row placed in the table: an empty grid cell or a blank mark is blank."""
-        if read is None:
-            self.cells[key] = CellValue(None, blank=True)
-        else:
-            self.cells[key] = CellValue(read.value, (read.start, read.end), blank=read.value is None)
+        """A cell of a row placed in the table."""
+        self.cells[key] = cell(read)
+
+
+def cell(read: Read | None) -> CellValue:
+    """The cell a read value makes: an empty grid cell or a blank mark is blank. (Arguments by
+    position: a dataclass called with keywords costs half as much again, for every cell.)"""
+    if read is None:
+        return CellValue(None, None, False, True)
+    return CellValue(read.value, (read.start, read.end), False, read.value is None)
 
 
 def trim_grid(values: list[Read | None], expected: int | None) -> list[Read | None]:
@@ -104,27 +108,28 @@ def groups(rows: list[Row], start: int = 0, end: int | None = None,
     trims each row to its own width.
     """
     out: list[Group] = []
+    continued: list[Group] = []  # text rows continued over lines
     loose: list[str] = []
     for i in range(start, len(rows) if end is None else end):
         row = rows[i]
         label, values, trailing = _row_values(row, keep_grid_blanks and row.grid)
+        if not any(values):  # no value (a Read is true, a blank cell None)
+            if label:
+                loose.append(" ".join(label))
+            continue
         if not row.grid:
             values = _text_blanks(values, expected)
         elif not keep_grid_blanks:
             values = trim_grid(values, expected)
-        if values.count(None) == len(values):  # no value
-            if label:
-                loose.append(" ".join(label))
-            continue
-        own = " ".join(label)
-        if not own and not loose and not trailing and _continue_previous(out, rows, i, values, expected):
-            continue
-        out.append(Group(values, own if own else " ".join(loose), bool(own),
-                         loose=" ".join(loose) if own else "", row=i, trailing_text=trailing))
+        if label:
+            out.append(Group(values, " ".join(label), True, " ".join(loose), i, trailing))
+        elif loose or trailing or not _continue_previous(out, rows, i, values, expected):
+            out.append(Group(values, " ".join(loose), False, "", i, trailing))
+        elif not continued or continued[-1] is not out[-1]:
+            continued.append(out[-1])
         loose = []
-    for g in out:
-        if not rows[g.row].grid:  # a row continued over lines: blanks as for a single text row
-            g.values[:] = _text_blanks(g.values, expected)
+    for g in continued:  # blanks as for a single text row
+        g.values[:] = _text_blanks(g.values, expected)
     return out
 
 
@@ -152,14 +157,12 @@ def _row_values(row: Row, keep_blanks: bool) -> tuple[list[str], list[Read | Non
             blanks = 0
             continue
         if not in_values:
-            values.extend([None] * blanks)
             in_values = True
+            if blanks:
+                values.extend([None] * blanks)
         at = cell.start
-        if len(vals) == 1:  # most cells: spare building a list
-            v = vals[0]
+        for v in vals:
             values.append(Read(v.value, at + v.start, at + v.end, v.unit))
-        else:
-            values.extend([Read(v.value, at + v.start, at + v.end, v.unit) for v in vals])
     return label, values, ""
 
 
