@@ -7,6 +7,7 @@ since the previous group, marked as not the row's own.
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from xxgk.extract.document import Row
@@ -55,7 +56,7 @@ class TableRead:
     def put_row(self, keys: list[str], values: list[Read | None], row: Row):
         """A printed row's values under their keys. A grid's empty cells are located at the
         document row's own empty cells, when the two line up one to one."""
-        self.cells.update({key: cell(v) for key, v in zip(keys, values, strict=True)})
+        self.put_all(zip(keys, values, strict=True))
         if None not in values:
             return  # no blank to locate
         blanks = [i for i, v in enumerate(values) if v is None]
@@ -65,17 +66,17 @@ class TableRead:
             for i, c in zip(blanks, empty, strict=True):
                 self.cells[keys[i]].span = (c.start, c.end)
 
+    def put_all(self, placed: Iterable[tuple[str, Read | None]]):
+        """Values under their keys: an empty grid cell or a blank mark is a blank cell."""
+        cells = self.cells
+        for key, v in placed:
+            # by position: a dataclass called with keywords costs half as much again
+            cells[key] = CellValue(None, None, False, True) if v is None else \
+                CellValue(v.value, (v.start, v.end), False, v.value is None)
+
     def put(self, key: str, read: Read | None):
         """A cell of a row placed in the table."""
-        self.cells[key] = cell(read)
-
-
-def cell(read: Read | None) -> CellValue:
-    """The cell a read value makes: an empty grid cell or a blank mark is blank. (Arguments by
-    position: a dataclass called with keywords costs half as much again, for every cell.)"""
-    if read is None:
-        return CellValue(None, None, False, True)
-    return CellValue(read.value, (read.start, read.end), False, read.value is None)
+        self.put_all(((key, read),))
 
 
 def trim_grid(values: list[Read | None], expected: int | None) -> list[Read | None]:
