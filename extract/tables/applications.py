@@ -130,8 +130,10 @@ class _Costs:
                 takes[mine] = prev[mine] + base
             row = [last := prev[0] + skip]
             for take, down in zip(takes, prev[1:], strict=True):
-                best = min(take, down + skip)
-                last = best if best < last + _SKIP_ROW else last + _SKIP_ROW
+                down += skip
+                best = take if take <= down else down  # not min(): a call per cell costs double
+                left = last + _SKIP_ROW
+                last = best if best <= left else left
                 row.append(last)
             table.append(row)
         return table

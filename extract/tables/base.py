@@ -162,8 +162,11 @@ def _row_values(row: Row, keep_blanks: bool) -> tuple[list[str], list[Read | Non
             if blanks:
                 values.extend([None] * blanks)
         at = cell.start
-        for v in vals:
+        if len(vals) == 1:  # most cells: spare a loop
+            v = vals[0]
             values.append(Read(v.value, at + v.start, at + v.end, v.unit))
+        else:
+            values.extend([Read(v.value, at + v.start, at + v.end, v.unit) for v in vals])
     return label, values, ""
 
 
