@@ -111,8 +111,7 @@ def groups(rows: list[Row], start: int = 0, end: int | None = None,
     out: list[Group] = []
     continued: list[Group] = []  # text rows continued over lines
     loose: list[str] = []
-    for i in range(start, len(rows) if end is None else end):
-        row = rows[i]
+    for i, row in enumerate(rows[start:end], start):
         label, values, trailing = _row_values(row, keep_grid_blanks and row.grid)
         if not any(values):  # no value (a Read is true, a blank cell None)
             if label:
@@ -122,11 +121,10 @@ def groups(rows: list[Row], start: int = 0, end: int | None = None,
             values = _text_blanks(values, expected)
         elif not keep_grid_blanks:
             values = trim_grid(values, expected)
-        if label:
-            out.append(Group(values, " ".join(label), True, " ".join(loose), i, trailing))
-        elif loose or trailing or not _continue_previous(out, rows, i, values, expected):
-            out.append(Group(values, " ".join(loose), False, "", i, trailing))
-        elif not continued or continued[-1] is not out[-1]:
+        if label or loose or trailing or not _continue_previous(out, rows, i, values, expected):
+            own = bool(label)
+            out.append(Group(values, " ".join(label or loose), own, " ".join(loose) if own else "", i, trailing))
+        elif not continued or continued[-1] is not out[-1]:  # one entry per group
             continued.append(out[-1])
         loose = []
     for g in continued:  # blanks as for a single text row
