@@ -36,7 +36,7 @@ class Cell:
         return not self.text
 
 
-@dataclass
+@dataclass(slots=True)
 class Row:
     cells: list[Cell]
     # True when the cells are real table columns (HTML <td>, pipe-table cells): a blank cell

@@ -21,7 +21,8 @@ from xxgk.extract.document import Cell, Row
 from xxgk.extract.numbers import parse_values
 
 _FOOTER = regex.compile(r"^\s*[-—–]{1,2}\s*\d{1,3}\s*[-—–]{1,2}\s*$|^\s*第\s*\d+\s*页(\s*共\s*\d+\s*页)?\s*$")
-_FOOTER_FIRST = frozenset("-—–第")  # a footer's first character: most lines need no match
+# what a footer or a pipe row starts with: most lines start otherwise
+_SPECIAL_FIRST = ("-", "—", "–", "第", "|")
 _MD_SEPARATOR = regex.compile(r"^\s*\|?(\s*:?-{2,}:?\s*\|)+\s*:?-*:?\s*$")
 _MD_MARKS = regex.compile(r"^\s*(#{1,6}\s+|\*\*)|\*\*\s*$")
 _MD_ONLY = regex.compile(r"#{1,6}|\*+")
@@ -29,15 +30,22 @@ _MD_ONLY = regex.compile(r"#{1,6}|\*+")
 # line holding one is tokenized by the pattern instead (what the regex module's \S+ matches)
 _WS_TOKEN = re.compile(r"[\S\x1c-\x1f]+")
 _MARKED = re.compile(r"[#*\x1c-\x1f]")  # markdown marks, or those odd spaces
+_ODD_SPACES = "\x1c\x1d\x1e\x1f"
+_OTHER_BREAKS = "\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"  # where splitlines ends a line, but \n
 
 
 def read_rows(text: str) -> list[Row]:
     """The text's rows, line by line (the layouts: see above)."""
     reader = _Reader(text)
     pos = 0
-    for line in text.splitlines(keepends=True):
-        reader.line(line.rstrip("\r\n"), pos)
-        pos += len(line)
+    if any(b in text for b in _OTHER_BREAKS):
+        for line in text.splitlines(keepends=True):
+            reader.line(line.rstrip("\r\n"), pos)  # other breaks stay in the line, as spaces
+            pos += len(line)
+    else:  # most texts: every line ends at a \n
+        for line in text.splitlines():
+            reader.line(line, pos)
+            pos += len(line) + 1
     return reader.finish()
 
 
@@ -51,33 +59,37 @@ class _Reader:
         self.block: list[Cell] | None = None        # one-cell-per-line row being gathered
         self.pipe: tuple[int, int] | None = None    # a pipe row broken over lines: (start, end)
         self.blank_run = 0
+        # Which layouts the text can hold at all: most texts have no tabs, or no markdown marks,
+        # and their lines need not be searched for them.
+        self.tabs = "\t" in text
+        self.marks = "#" in text or "*" in text
+        self.odd_spaces = any(c in text for c in _ODD_SPACES)
 
     def line(self, line: str, start: int):
         stripped = line.strip()
-        gap = 0
-        if stripped:
-            gap, self.blank_run = self.blank_run, 0
-            if stripped[0] in _FOOTER_FIRST and _FOOTER.match(line):
-                return
-        end = start + len(line)
-        if self.pipe and stripped and line[0].isspace():
-            # cells broken over lines come indented; an unindented line ends the row
-            self.pipe = (self.pipe[0], end)
+        if not stripped:
+            self._blank(line, start)
             return
-        if stripped[:1] == "|":
-            self._pipe_line(line, stripped, start, end)
+        gap, self.blank_run = self.blank_run, 0
+        special = stripped.startswith(_SPECIAL_FIRST)
+        if special and _FOOTER.match(line):
             return
         if self.pipe:
-            self._close_pipe()
-        if "\t" in line:
-            self._tab_line(line, start, end)
-        elif not stripped:
-            self._close_block()  # a truly empty line ends a one-cell-per-line row; a lone tab is a blank cell
-            self.blank_run += 1
+            if line[0].isspace():  # cells broken over lines come indented: the row goes on
+                self.pipe = (self.pipe[0], start + len(line))
+                return
+            self._close_pipe()  # an unindented line ends it
+        if special and stripped[0] == "|":
+            self._pipe_line(line, stripped, start)
+        elif self.tabs and "\t" in line:
+            self._tab_line(line, start)
         elif self.block is not None:
-            self._wrapped(start, end)
+            self._wrapped(start, start + len(line))
         else:
-            row = plain_row(self.text, start, end)
+            if self.marks and ("#" in line or "*" in line) or self.odd_spaces and _MARKED.search(line):
+                row = _marked_row(self.text, start, start + len(line))
+            else:
+                row = _plain_row(self.text, line, stripped, start)
             row.gap = gap
             self.rows.append(row)
 
@@ -86,19 +98,31 @@ class _Reader:
         self._close_pipe()
         return [r for r in self.rows if r.cells]
 
-    def _pipe_line(self, line: str, stripped: str, start: int, end: int):
-        self._close_block()
-        self._close_pipe()
-        if _MD_SEPARATOR.match(line):
+    def _blank(self, line: str, start: int):
+        """A line of whitespace: a lone tab is a blank cell, a truly empty line ends a
+        one-cell-per-line row."""
+        if self.pipe:
+            self._close_pipe()
+        if "\t" in line:
+            self._tab_line(line, start)
+        else:
+            if self.block is not None:
+                self._close_block()
+            self.blank_run += 1
+
+    def _pipe_line(self, line: str, stripped: str, start: int):
+        if self.block is not None:
+            self._close_block()
+        if "--" in line and _MD_SEPARATOR.match(line):
             return
         if stripped.count("|") >= 2 and stripped.endswith("|") and stripped.strip("| "):
-            self.rows.append(_pipe_row(self.text, start, end))
+            self.rows.append(_pipe_row(self.text, start, start + len(line)))
         else:
-            self.pipe = (start, end)
+            self.pipe = (start, start + len(line))
 
-    def _tab_line(self, line: str, start: int, end: int):
-        if line[0] == "\t" and line.count("\t") == 1:
-            self._gather(_cell(self.text, start + 1, end))  # one cell per line
+    def _tab_line(self, line: str, start: int):
+        if line[0] == "\t" and line.count("\t") == 1:  # one cell per line
+            self._gather(_cell(self.text, start + 1, start + len(line)))
             return
         # trailing tabs are padding to the widest row: no cells there
         cells = _split(self.text, start, start + len(line.rstrip()), "\t")
@@ -107,7 +131,8 @@ class _Reader:
             if len(filled) <= 1:  # one cell per line, the cell itself tab-separated or blank
                 self._gather(filled[0] if filled else Cell("", start, start))
                 return
-        self._close_block()
+        if self.block is not None:
+            self._close_block()
         self.rows.append(Row(cells))
 
     def _gather(self, cell: Cell):
@@ -161,93 +186,116 @@ def _cell(text: str, start: int, end: int) -> Cell:
 
 
 def _split(text: str, start: int, end: int, sep: str) -> list[Cell]:
+    """The cells of text[start:end] between the separators, trimmed."""
     seg = text[start:end]
-    marked = "#" in seg or "*" in seg
+    if "#" in seg or "*" in seg:  # markdown marks: trimmed cell by cell
+        return _marked_split(text, start, seg.split(sep))
     cells, pos = [], start
     for part in seg.split(sep):
-        n = len(part)
         inner = part.strip()
-        if marked and inner:
-            cells.append(_cell(text, pos, pos + n))
-        elif len(inner) == n:  # nothing to trim
-            cells.append(Cell(part, pos, pos + n))
-        elif inner:
-            left = n - len(part.lstrip())
-            cells.append(Cell(inner, pos + left, pos + left + len(inner)))
-        else:
+        if not inner:
             cells.append(Cell("", pos, pos))
-        pos += n + 1
+        else:
+            a = pos + part.find(inner)  # past the leading whitespace
+            cells.append(Cell(inner, a, a + len(inner)))
+        pos += len(part) + 1
     return cells
 
 
-def plain_row(text: str, start: int, end: int) -> Row:
-    """A line with no tabs or pipes: numbers are whitespace-separated tokens, the rest is label."""
-    line = text[start:end]
-    if _MARKED.search(line):
-        return _plain_row(text, _marked_tokens(text, start, end))
-    tokens = line.split()
-    for token in tokens:
-        if parse_values(token):
-            return _plain_row(text, _located(tokens, line, start))
-    if not tokens:
-        return Row([])
-    # no number: the line is one label (prose, a heading)
-    a, b = start + len(line) - len(line.lstrip()), start + len(line.rstrip())
-    return Row([Cell(text[a:b], a, b)])
-
-
-def _located(tokens: list[str], line: str, start: int) -> list[tuple[str, int, int]]:
-    """(token, start, end) for the whitespace-separated tokens of a line starting at `start`."""
-    out, pos = [], 0
-    for token in tokens:
-        pos = line.index(token, pos)
-        out.append((token, start + pos, start + pos + len(token)))
-        pos += len(token)
-    return out
-
-
-def _marked_tokens(text: str, start: int, end: int) -> list[tuple[str, int, int]]:
-    """The tokens of a line with markdown marks or odd spaces (see `_WS_TOKEN`), the marks dropped."""
-    out = []
-    for m in _WS_TOKEN.finditer(text, start, end):
-        token, (a, b) = m.group(), m.span()
-        if "#" in token or "*" in token:
-            # markdown heading marks and emphasis are layout, not text
-            if _MD_ONLY.fullmatch(token):
-                continue
-            a += len(token) - len(token.lstrip("*"))
-            b -= len(token) - len(token.rstrip("*"))
-            token = text[a:b]
-        out.append((token, a, b))
-    return out
-
-
-def _plain_row(text: str, tokens: list[tuple[str, int, int]]) -> Row:
-    """Number tokens are cells of their own; the text between them is label, one cell a run."""
-    cells: list[Cell] = []
-    label_start: int | None = None
-    label_end = 0
-    for token, a, b in tokens:
-        if parse_values(token):
-            if label_start is not None:
-                cells.append(Cell(text[label_start:label_end], label_start, label_end))
-                label_start = None
-            cells.append(Cell(token, a, b))
-        else:
-            if label_start is None:
-                label_start = a
-            label_end = b
-    if label_start is not None:
-        cells.append(Cell(text[label_start:label_end], label_start, label_end))
-    return Row(cells)
+def _marked_split(text: str, start: int, parts: list[str]) -> list[Cell]:
+    cells, pos = [], start
+    for part in parts:
+        cells.append(_cell(text, pos, pos + len(part)))
+        pos += len(part) + 1
+    return cells
 
 
 def _pipe_row(text: str, start: int, end: int) -> Row:
     seg = text[start:end]
     first = start + seg.index("|") + 1 if "|" in seg else start
     last = start + seg.rindex("|") if "|" in seg else end
-    cells = _split(text, first, max(first, last), "|") if last > first else []
-    for c in cells:  # cells broken over lines arrive with newlines inside: folded to spaces
-        if "  " in c.text or not c.text.isprintable():  # (any other space is unprintable)
-            c.text = " ".join(c.text.split())
+    if last <= first:
+        return Row([], grid=True, table=True)
+    cells = _split(text, first, last, "|")
+    inner = text[first:last]
+    if "  " in inner or not inner.isprintable():
+        for c in cells:  # cells broken over lines arrive with newlines inside: folded to spaces
+            if "  " in c.text or not c.text.isprintable():  # (any other space is unprintable)
+                c.text = " ".join(c.text.split())
     return Row(cells, grid=True, table=True)
+
+
+def plain_row(text: str, start: int, end: int) -> Row:
+    """A line with no tabs or pipes: numbers are whitespace-separated tokens, the rest is label."""
+    line = text[start:end]
+    if _MARKED.search(line):
+        return _marked_row(text, start, end)
+    stripped = line.strip()
+    return _plain_row(text, line, stripped, start) if stripped else Row([])
+
+
+def _plain_row(text: str, line: str, stripped: str, start: int) -> Row:
+    """`plain_row` of a line without marks that is not blank: `line` is
+    text[start:start + len(line)], `stripped` its strip()."""
+    words = stripped.split()
+    if len(words) > 1:
+        values = list(map(parse_values, words))
+        if any(values):
+            return Row(_numbers_apart(text, words, _starts(words, line, start), values))
+    # no number, or one word: the line is one cell (prose, a heading, a lone value)
+    a = start if len(stripped) == len(line) else start + len(line) - len(line.lstrip())
+    return Row([Cell(stripped, a, a + len(stripped))])
+
+
+def _marked_row(text: str, start: int, end: int) -> Row:
+    """`plain_row` of a line with markdown marks or odd spaces."""
+    words, starts = _marked_words(text, start, end)
+    return Row(_numbers_apart(text, words, starts, list(map(parse_values, words))))
+
+
+def _starts(words: list[str], line: str, start: int) -> list[int]:
+    """Where the whitespace-separated words of a line starting at `start` start."""
+    out, pos = [], 0
+    for word in words:
+        pos = line.index(word, pos)
+        out.append(start + pos)
+        pos += len(word)
+    return out
+
+
+def _marked_words(text: str, start: int, end: int) -> tuple[list[str], list[int]]:
+    """The words of a line with markdown marks or odd spaces (see `_WS_TOKEN`), the marks
+    dropped, and where they start."""
+    words, starts = [], []
+    for m in _WS_TOKEN.finditer(text, start, end):
+        word, a = m.group(), m.start()
+        if "#" in word or "*" in word:
+            # markdown heading marks and emphasis are layout, not text
+            if _MD_ONLY.fullmatch(word):
+                continue
+            lead = len(word) - len(word.lstrip("*"))
+            a += lead
+            word = word[lead:].rstrip("*")
+        words.append(word)
+        starts.append(a)
+    return words, starts
+
+
+def _numbers_apart(text: str, words: list[str], starts: list[int], values: list) -> list[Cell]:
+    """Words with `values` (numbers) are cells of their own; the text between them is label,
+    one cell a run."""
+    cells: list[Cell] = []
+    label = end = -1  # the label being gathered: text[label:end]; -1, none
+    for word, a, value in zip(words, starts, values, strict=True):
+        if value:
+            if label >= 0:
+                cells.append(Cell(text[label:end], label, end))
+                label = -1
+            cells.append(Cell(word, a, a + len(word)))
+        else:
+            if label < 0:
+                label = a
+            end = a + len(word)
+    if label >= 0:
+        cells.append(Cell(text[label:end], label, end))
+    return cells

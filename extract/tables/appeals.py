@@ -66,7 +66,6 @@ def read(rows: list[Row], template: str, start: int, end: int) -> TableRead:
         values = [v for r in schema.APPEAL_ROWS for v in by_part[r]]
     else:
         values = [v for _, vs in chosen for v in vs]
-    for key, v in zip(KEYS, values, strict=False):
-        out.put(key, v)
+    out.put_all(zip(KEYS, values, strict=False))
     out.found = True
     return out

@@ -12,7 +12,6 @@ both row lists are tried and the cheaper alignment wins.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import cache
 
 from xxgk import schema
@@ -34,12 +33,6 @@ _SKIP_ROW = 4.0
 _SKIP_FULL_GROUP = 6.0
 _SKIP_STRAY = 0.5
 _BLANK_GROUP = 3.0
-
-
-@dataclass
-class Placed:
-    row: str
-    group: Group
 
 
 def _short_label(template: str, row: str) -> str:
@@ -78,35 +71,18 @@ def _label_key(m: LabelMatcher, g: Group) -> str | None:
     return hit.key
 
 
-def in_order(gs: list[Group], keys: list[str | None], rows: tuple[str, ...]) -> bool:
-    """One full row per official row, in order, no label naming another: the common case."""
-    return len(gs) == len(rows) and all(len(g.values) == WIDTH and not g.blank_only and key in (None, row)
-                                        for g, key, row in zip(gs, keys, rows, strict=True))
-
-
-def align(gs: list[Group], keys: list[str | None], rows: tuple[str, ...]) -> tuple[float, list[Placed]]:
-    """Cheapest monotone assignment of groups to rows (an edit distance)."""
-    if in_order(gs, keys, rows):
-        return _taken_in_order(gs, keys, rows)
-    return _Costs(gs, keys, rows).align(gs)
-
-
-def _taken_in_order(gs: list[Group], keys: list[str | None], rows: tuple[str, ...]) -> tuple[float, list[Placed]]:
-    return sum(_UNLABELED for key in keys if key is None), [Placed(r, g) for r, g in zip(rows, gs, strict=True)]
-
-
 class _Costs:
     """The alignment's steps and what each costs: skipping group i (a stray number is cheap to
     skip, a full row is not), skipping a row, and taking group i as a row (its missing or extra
-    values, and its label if that names another row)."""
+    values, and its label if that names another row). Only which row a label names depends on
+    the row list; the rest is worked out once for all of them."""
 
-    def __init__(self, gs: list[Group], keys: list[str | None], rows: tuple[str, ...]):
-        self.rows = rows
-        where = {row: j for j, row in enumerate(rows)}
+    def __init__(self, gs: list[Group], keys: list[str | None]):
+        self.keys = keys
         self.skip: list[float] = []
         self.base: list[float] = []      # taking the group as the row its label names
         self.wrong: list[float] = []     # taking it as any other row
-        self.own: list[int | None] = []  # the row its label names, if one of these
+        self.full: list[bool] = []       # all of a row's values, not all blank
         for g, key in zip(gs, keys, strict=True):
             n, blank = len(g.values), g.blank_only
             full = n >= WIDTH - 2 and not blank
@@ -114,75 +90,79 @@ class _Costs:
             base = _PER_MISSING_VALUE * abs(n - WIDTH) + (_BLANK_GROUP if blank else 0.0)
             self.base.append(base)
             self.wrong.append(base + (_UNLABELED if key is None else _WRONG_LABEL))
-            self.own.append(where.get(key) if key is not None else None)
+            self.full.append(n == WIDTH and not blank)
 
-    def least(self) -> float:
+    def in_order(self, rows: tuple[str, ...]) -> bool:
+        """One full row per official row, in order, no label naming another: the common case."""
+        return len(self.keys) == len(rows) and all(full and key in (None, row) for full, key, row
+                                                   in zip(self.full, self.keys, rows, strict=True))
+
+    def own(self, rows: tuple[str, ...]) -> list[int | None]:
+        """The row each group's label names, if one of these."""
+        where = {row: j for j, row in enumerate(rows)}
+        return [where.get(key) if key is not None else None for key in self.keys]
+
+    def least(self, rows: tuple[str, ...]) -> float:
         """No alignment costs less: each group at its cheapest, skipped or taken, and a skipped
         row for each row more than there are groups."""
         cheapest = sum(min(skip, base if own is not None else wrong)
-                       for skip, base, wrong, own in zip(self.skip, self.base, self.wrong, self.own, strict=True))
-        return cheapest + _SKIP_ROW * max(0, len(self.rows) - len(self.skip))
+                       for skip, base, wrong, own in zip(self.skip, self.base, self.wrong, self.own(rows), strict=True))
+        return cheapest + _SKIP_ROW * max(0, len(rows) - len(self.skip))
 
-    def take(self, i: int, j: int) -> float:
-        """The cost of taking group i as row j."""
-        return self.base[i] if self.own[i] == j else self.wrong[i]
+    def align(self, rows: tuple[str, ...]) -> tuple[float, dict[str, int]]:
+        """Cheapest monotone assignment of groups to rows (an edit distance): the row → the
+        index of the group taken as it, in row order."""
+        if self.in_order(rows):
+            return sum(_UNLABELED for key in self.keys if key is None), {row: i for i, row in enumerate(rows)}
+        own = self.own(rows)
+        table = self.table(own, len(rows))
+        return table[-1][-1], self.path(table, own, rows)
 
-    def takes(self, i: int) -> list[float]:
-        """The cost of taking group i as each row."""
-        out = [self.wrong[i]] * len(self.rows)
-        own = self.own[i]
-        if own is not None:
-            out[own] = self.base[i]
-        return out
-
-    def align(self, gs: list[Group]) -> tuple[float, list[Placed]]:
-        table = self.table()
-        return table[-1][-1], self.path(table, gs)
-
-    def table(self) -> list[list[float]]:
-        """table[i][j]: the cheapest way to place the first i groups in the first j rows. Of
-        equal ways, taking the group comes first, then skipping it, then skipping the row."""
-        row = [j * _SKIP_ROW for j in range(len(self.rows) + 1)]
+    def table(self, own: list[int | None], n: int) -> list[list[float]]:
+        """table[i][j]: the cheapest way to place the first i groups in the first j rows."""
+        row = [j * _SKIP_ROW for j in range(n + 1)]
         table = [row]
-        for i, skip in enumerate(self.skip):
-            prev, row = row, [row[0] + skip]
-            for j, take in enumerate(self.takes(i)):
-                best = prev[j] + take
-                down = prev[j + 1] + skip
-                if down < best:
-                    best = down
-                left = row[j] + _SKIP_ROW
-                if left < best:
-                    best = left
-                row.append(best)
+        for skip, base, wrong, mine in zip(self.skip, self.base, self.wrong, own, strict=True):
+            prev = row
+            # taking group i as row j or skipping it, by list; then skipping rows, left to right
+            takes = [p + wrong for p in prev[:-1]]
+            if mine is not None:
+                takes[mine] = prev[mine] + base
+            row = [last := prev[0] + skip]
+            for take, down in zip(takes, prev[1:], strict=True):
+                down += skip
+                best = take if take <= down else down  # not min(): a call per cell costs double
+                left = last + _SKIP_ROW
+                last = best if best <= left else left
+                row.append(last)
             table.append(row)
         return table
 
-    def path(self, table: list[list[float]], gs: list[Group]) -> list[Placed]:
+    def path(self, table: list[list[float]], own: list[int | None], rows: tuple[str, ...]) -> dict[str, int]:
         """The groups taken on the way back from the last cell, each step the first of equal
-        ways (the costs are sums of halves, so exact)."""
-        placed: list[Placed] = []
-        i, j = len(table) - 1, len(self.rows)
+        ways: taking the group, then skipping it, then skipping the row (the costs are sums of
+        halves, so exact)."""
+        placed: list[tuple[str, int]] = []
+        i, j = len(table) - 1, len(rows)
         while i or j:
             here = table[i][j]
-            if i and j and table[i - 1][j - 1] + self.take(i - 1, j - 1) == here:
-                placed.append(Placed(self.rows[j - 1], gs[i - 1]))
+            if i and j and table[i - 1][j - 1] + (self.base if own[i - 1] == j - 1 else self.wrong)[i - 1] == here:
+                placed.append((rows[j - 1], i - 1))
                 i, j = i - 1, j - 1
             elif i and table[i - 1][j] + self.skip[i - 1] == here:
                 i -= 1
             else:
                 j -= 1
-        placed.reverse()
-        return placed
+        return dict(reversed(placed))
 
 
 def read(rows: list[Row], template: str, start: int, end: int) -> TableRead:
     """Read the table from rows[start:end]; rows printed short are left in `short`."""
     out = TableRead(TABLE)
     gs, keys = _value_groups(rows, template, start, end)
-    variant, placed = _best_alignment(gs, keys, template)
+    variant, placed = _best_alignment(_Costs(gs, keys), template)
     out.found = bool(placed)
-    _put_rows(out, template, variant, {p.row: p.group for p in placed}, rows)
+    _put_rows(out, template, variant, {row: gs[i] for row, i in placed.items()}, rows)
     _account(out, variant, placed, gs, keys)
     if variant != schema.rows(template, TABLE):
         _split_other(out)
@@ -203,24 +183,19 @@ def _value_groups(rows: list[Row], template: str, start: int, end: int) -> tuple
     return gs, keys
 
 
-def _best_alignment(gs: list[Group], keys: list[str | None],
-                    template: str) -> tuple[tuple[str, ...], list[Placed]]:
+def _best_alignment(costs: _Costs, template: str) -> tuple[tuple[str, ...], dict[str, int]]:
     """The row list the groups align to most cheaply (the first listed, on a tie); the one-row
     （六） variant counts only if that row is actually there. Lists the groups fill in order go
     first, and a list is aligned only if the least it could cost might still win."""
     variants = row_variants(template)
-    fits = [in_order(gs, keys, rows) for rows in variants]
-    best: tuple[float, int, list[Placed]] | None = None
+    fits = [costs.in_order(rows) for rows in variants]
+    best: tuple[float, int, dict[str, int]] | None = None
     for pos in sorted(range(len(variants)), key=lambda p: not fits[p]):
         rows = variants[pos]
-        if fits[pos]:
-            cost, placed = _taken_in_order(gs, keys, rows)
-        else:
-            costs = _Costs(gs, keys, rows)
-            if best is not None and (costs.least(), pos) > best[:2]:
-                continue
-            cost, placed = costs.align(gs)
-        if pos > 0 and "other" in rows and not any(p.row == "other" for p in placed):
+        if not fits[pos] and best is not None and (costs.least(rows), pos) > best[:2]:
+            continue
+        cost, placed = costs.align(rows)
+        if pos > 0 and "other" in rows and "other" not in placed:
             continue
         if best is None or (cost, pos) < best[:2]:
             best = (cost, pos, placed)
@@ -256,51 +231,46 @@ def _put_rows(out: TableRead, template: str, variant: tuple[str, ...], by_row: d
               rows: list[Row]):
     for row in variant:
         g = by_row.get(row)
-        fix = _rejoin(g.values) if g is not None else None
-        if g is not None and fix is not None:
-            i, parts, joined = fix
-            for col, v in zip(schema.APPLICANT_COLS, g.values[:i] + [None] + g.values[i + 2:], strict=False):
-                out.put(f"{TABLE}.{row}.{col}", v)
-            col = schema.APPLICANT_COLS[i]
-            out.cells[f"{TABLE}.{row}.{col}"] = CellValue(joined, None, inferred=True)
-            out.checks.append(Check(CheckKind.INFERRED, "inferred", f"{TABLE}.{row}.{col}", False,
-                                    f"row shows {WIDTH + 1} values; {parts} read as one number, "
-                                    f"{joined}, the only join under which the row adds up"))
-            continue
         if g is not None and len(g.values) == WIDTH:
             out.put_row(_keys(row), g.values, rows[g.row])
-            continue
-        for col in schema.APPLICANT_COLS:
-            out.cells[f"{TABLE}.{row}.{col}"] = CellValue(None)
-        if g is None:
-            continue
-        if row in schema.rows(template, TABLE):
-            out.short.append((row, g.values))  # the identities may place its values
+        elif g is not None and (fix := _rejoin(g.values)) is not None:
+            _put_rejoined(out, row, g.values, *fix)
         else:
-            out.checks.append(Check(CheckKind.LAYOUT, "short_row", f"{TABLE}.{row}", False,
-                                    f"row shows {len(g.values)} of {WIDTH} values; left null"))
+            for key in _keys(row):
+                out.cells[key] = CellValue(None)
+            if g is not None and row in schema.rows(template, TABLE):
+                out.short.append((row, g.values))  # the identities may place its values
+            elif g is not None:
+                out.checks.append(Check(CheckKind.LAYOUT, "short_row", f"{TABLE}.{row}", False,
+                                        f"row shows {len(g.values)} of {WIDTH} values; left null"))
 
 
-def _account(out: TableRead, variant, placed: list[Placed], gs: list[Group], keys: list[str | None]):
+def _put_rejoined(out: TableRead, row: str, values: list[Read | None], i: int, parts: str, joined: int):
+    keys = _keys(row)
+    out.put_all(zip(keys, values[:i] + [None] + values[i + 2:], strict=False))
+    out.cells[keys[i]] = CellValue(joined, None, inferred=True)
+    out.checks.append(Check(CheckKind.INFERRED, "inferred", keys[i], False,
+                            f"row shows {WIDTH + 1} values; {parts} read as one number, "
+                            f"{joined}, the only join under which the row adds up"))
+
+
+def _account(out: TableRead, variant: tuple[str, ...], placed: dict[str, int], gs: list[Group],
+             keys: list[str | None]):
     """Checks for whatever did not line up: rows placed against their label, rows missing,
     values no row claimed (a cell lost from some row, perhaps)."""
-    key_of = {id(g): k for g, k in zip(gs, keys, strict=True)}
-    for p in placed:
-        key = key_of[id(p.group)]
-        if key is not None and key != p.row:
-            out.checks.append(Check(CheckKind.LAYOUT, "label", f"{TABLE}.{p.row}", False,
-                                    f"row printed as {p.group.label!r} was placed as {p.row}"))
-    found = {p.row for p in placed}
-    missing = [r for r in variant if r not in found]
-    if missing:
+    for row, i in placed.items():
+        if keys[i] is not None and keys[i] != row:
+            out.checks.append(Check(CheckKind.LAYOUT, "label", f"{TABLE}.{row}", False,
+                                    f"row printed as {gs[i].label!r} was placed as {row}"))
+    if len(placed) < len(variant):
+        missing = [r for r in variant if r not in placed]
         out.checks.append(Check(CheckKind.LAYOUT, "rows", TABLE, False,
                                 f"{len(variant) - len(missing)}/{len(variant)} rows found; missing: "
                                 + ", ".join(missing)))
-    taken = {id(p.group) for p in placed}
-    stray = [g for g in gs if id(g) not in taken]
-    if stray:
+    if len(placed) < len(gs):
+        taken = set(placed.values())
         out.checks.append(Check(CheckKind.LAYOUT, "stray", f"{TABLE}", False, "values not placed in any row: "
-                                + "; ".join(_show(g) for g in stray)))
+                                + "; ".join(_show(g) for i, g in enumerate(gs) if i not in taken)))
 
 
 def _show(g: Group) -> str:

@@ -7,6 +7,7 @@ since the previous group, marked as not the row's own.
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from xxgk.extract.document import Row
@@ -55,23 +56,27 @@ class TableRead:
     def put_row(self, keys: list[str], values: list[Read | None], row: Row):
         """A printed row's values under their keys. A grid's empty cells are located at the
         document row's own empty cells, when the two line up one to one."""
-        for key, v in zip(keys, values, strict=True):
-            self.put(key, v)
+        self.put_all(zip(keys, values, strict=True))
         if None not in values:
             return  # no blank to locate
         blanks = [i for i, v in enumerate(values) if v is None]
         label = max((i for i, c in enumerate(row.cells) if c.text and parse_values(c.text) is None), default=-1)
         empty = [c for c in row.cells[label + 1:] if not c.text]  # spanned label positions are not values
         if len(blanks) == len(empty):
-            for i, cell in zip(blanks, empty, strict=True):
-                self.cells[keys[i]].span = (cell.start, cell.end)
+            for i, c in zip(blanks, empty, strict=True):
+                self.cells[keys[i]].span = (c.start, c.end)
+
+    def put_all(self, placed: Iterable[tuple[str, Read | None]]):
+        """Values under their keys: an empty grid cell or a blank mark is a blank cell."""
+        cells = self.cells
+        for key, v in placed:
+            # by position: a dataclass called with keywords costs half as much again
+            cells[key] = CellValue(None, None, False, True) if v is None else \
+                CellValue(v.value, (v.start, v.end), False, v.value is None)
 
     def put(self, key: str, read: Read | None):
-        """A cell of a row placed in the table: an empty grid cell or a blank mark is blank."""
-        if read is None:
-            self.cells[key] = CellValue(None, blank=True)
-        else:
-            self.cells[key] = CellValue(read.value, (read.start, read.end), blank=read.value is None)
+        """A cell of a row placed in the table."""
+        self.put_all(((key, read),))
 
 
 def trim_grid(values: list[Read | None], expected: int | None) -> list[Read | None]:
@@ -104,27 +109,26 @@ def groups(rows: list[Row], start: int = 0, end: int | None = None,
     trims each row to its own width.
     """
     out: list[Group] = []
+    continued: list[Group] = []  # text rows continued over lines
     loose: list[str] = []
-    for i in range(start, len(rows) if end is None else end):
-        row = rows[i]
+    for i, row in enumerate(rows[start:end], start):
         label, values, trailing = _row_values(row, keep_grid_blanks and row.grid)
+        if not any(values):  # no value (a Read is true, a blank cell None)
+            if label:
+                loose.append(" ".join(label))
+            continue
         if not row.grid:
             values = _text_blanks(values, expected)
         elif not keep_grid_blanks:
             values = trim_grid(values, expected)
-        if values.count(None) == len(values):  # no value
-            if label:
-                loose.append(" ".join(label))
-            continue
-        own = " ".join(label)
-        if not own and not loose and not trailing and _continue_previous(out, rows, i, values, expected):
-            continue
-        out.append(Group(values, own if own else " ".join(loose), bool(own),
-                         loose=" ".join(loose) if own else "", row=i, trailing_text=trailing))
+        if label or loose or trailing or not _continue_previous(out, rows, i, values, expected):
+            own = bool(label)
+            out.append(Group(values, " ".join(label or loose), own, " ".join(loose) if own else "", i, trailing))
+        elif not continued or continued[-1] is not out[-1]:  # one entry per group
+            continued.append(out[-1])
         loose = []
-    for g in out:
-        if not rows[g.row].grid:  # a row continued over lines: blanks as for a single text row
-            g.values[:] = _text_blanks(g.values, expected)
+    for g in continued:  # blanks as for a single text row
+        g.values[:] = _text_blanks(g.values, expected)
     return out
 
 
@@ -152,10 +156,11 @@ def _row_values(row: Row, keep_blanks: bool) -> tuple[list[str], list[Read | Non
             blanks = 0
             continue
         if not in_values:
-            values.extend([None] * blanks)
             in_values = True
+            if blanks:
+                values.extend([None] * blanks)
         at = cell.start
-        if len(vals) == 1:  # most cells: spare building a list
+        if len(vals) == 1:  # most cells: spare a loop
             v = vals[0]
             values.append(Read(v.value, at + v.start, at + v.end, v.unit))
         else:

@@ -15,6 +15,7 @@ a section that states two different units for amounts fails a check.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import cache
 
 import regex
@@ -52,6 +53,51 @@ def _units(text: str) -> list[str]:
 
 def read(rows: list[Row], template: str, start: int, end: int) -> TableRead:
     out = TableRead(TABLE)
+    candidates, loose = _candidates(rows, template, start, end)
+    # the units the whole section states, read only for an amount whose row states none
+    section_units = cache(lambda: set(_units(" ".join(rows[i].text for i in range(start, min(end, len(rows)))))))
+    gaps: list[str] = []
+    amounts = _amounts(template)
+    for row in schema.rows(template, TABLE):
+        keys = _keys(template, row)
+        if row not in candidates:
+            out.cells.update({k: CellValue(None) for k in keys})
+            out.checks.append(Check(CheckKind.LAYOUT, "row", f"{TABLE}.{row}", False,
+                                    f"no row {schema.row_label(template, TABLE, row)} found"))
+            continue
+        g = _choose(out, row, candidates[row], len(keys))
+        values = _row(out, row, keys, g, rows[g.row].grid, gaps)
+        if values is None:
+            continue
+        out.put_row(keys, values, rows[g.row])
+        for key, v in zip(keys, values, strict=True):
+            if v is not None and v.value is not None and key in amounts:
+                _to_wan(out, key, v, g.loose + " " + g.label, section_units, _amount_unit(g.trailing_text))
+    if gaps and len(loose) == len(gaps):
+        for key, v in zip(gaps, loose, strict=True):
+            out.cells[key] = CellValue(v.value, None, inferred=True)
+            out.checks.append(Check(CheckKind.INFERRED, "inferred", f"{key}", False,
+                                    f"{key} = {v.value}: the loose value in the section, "
+                                    "placed into the one gap left for it, in row order"))
+    out.found = bool(candidates)
+    return out
+
+
+@cache
+def _keys(template: str, row: str) -> list[str]:
+    return [f"{TABLE}.{row}.{c}" for c in schema.cols(template, TABLE, row)]
+
+
+@cache
+def _amounts(template: str) -> frozenset[str]:
+    """The keys of the amounts, in 万元."""
+    return frozenset(k for row in schema.rows(template, TABLE) for k in _keys(template, row)
+                     if schema.unit(template, k) == "wan_yuan")
+
+
+def _candidates(rows: list[Row], template: str, start: int,
+                end: int) -> tuple[dict[str, list[tuple[float, Group]]], list[Read]]:
+    """The lines whose label names a row (with how well), and the single values seen alone."""
     m = matcher(template)
     candidates: dict[str, list[tuple[float, Group]]] = {}
     loose: list[Read] = []
@@ -65,48 +111,38 @@ def read(rows: list[Row], template: str, start: int, end: int) -> TableRead:
                 loose.append(first)
             continue
         candidates.setdefault(hit.key, []).append((hit.score, g))
-    section_units = set(_units(" ".join(rows[i].text for i in range(start, min(end, len(rows))))))
-    gaps: list[str] = []
-    for row in schema.rows(template, TABLE):
-        cols = schema.cols(template, TABLE, row)
-        keys = [f"{TABLE}.{row}.{c}" for c in cols]
-        if row not in candidates:
-            out.cells.update({k: CellValue(None) for k in keys})
-            out.checks.append(Check(CheckKind.LAYOUT, "row", f"{TABLE}.{row}", False,
-                                    f"no row {schema.row_label(template, TABLE, row)} found"))
-            continue
-        g = _choose(out, row, candidates[row], len(cols))
-        values = trim_grid(list(g.values), len(cols)) if rows[g.row].grid else list(g.values)
-        shown = " ".join("_" if v is None else str(v.value) for v in values)
-        if len(values) == len(cols) - 1 >= 2 and rows[g.row].grid:
-            values.insert(len(cols) - 2, None)
-            gaps.append(keys[len(cols) - 2])
-            out.checks.append(Check(CheckKind.LAYOUT, "row", f"{TABLE}.{row}", False,
-                                    f"{g.label} shows {len(cols) - 1} values ({shown}) for "
-                                    f"{len(cols)} columns; read as first and last columns"))
-        elif len(values) != len(cols):
-            out.cells.update({k: CellValue(None) for k in keys})
-            out.checks.append(Check(CheckKind.LAYOUT, "row", f"{TABLE}.{row}", False,
-                                    f"{g.label} shows {len(values)} values ({shown}) "
-                                    f"for {len(cols)} columns; left null"))
-            continue
-        out.put_row(keys, values, rows[g.row])
-        for key, v in zip(keys, values, strict=True):
-            if v is not None and v.value is not None and schema.unit(template, key) == "wan_yuan":
-                _to_wan(out, key, v, g.loose + " " + g.label, section_units, _amount_unit(g.trailing_text))
-    if gaps and len(loose) == len(gaps):
-        for key, v in zip(gaps, loose, strict=True):
-            out.cells[key] = CellValue(v.value, None, inferred=True)
-            out.checks.append(Check(CheckKind.INFERRED, "inferred", f"{key}", False,
-                                    f"{key} = {v.value}: the loose value in the section, "
-                                    "placed into the one gap left for it, in row order"))
-    out.found = bool(candidates)
-    return out
+    return candidates, loose
+
+
+def _row(out: TableRead, row: str, keys: list[str], g: Group, grid: bool, gaps: list[str]) -> list[Read | None] | None:
+    """The row's values, one per column; a grid row one short has a gap put in (and noted in
+    `gaps`), a row of any other width is left null (None)."""
+    width = len(keys)
+    values = trim_grid(list(g.values), width) if grid else list(g.values)
+    if len(values) == width - 1 >= 2 and grid:
+        out.checks.append(Check(CheckKind.LAYOUT, "row", f"{TABLE}.{row}", False,
+                                f"{g.label} shows {width - 1} values ({_shown(values)}) for "
+                                f"{width} columns; read as first and last columns"))
+        values.insert(width - 2, None)
+        gaps.append(keys[width - 2])
+    elif len(values) != width:
+        out.cells.update({k: CellValue(None) for k in keys})
+        out.checks.append(Check(CheckKind.LAYOUT, "row", f"{TABLE}.{row}", False,
+                                f"{g.label} shows {len(values)} values ({_shown(values)}) "
+                                f"for {width} columns; left null"))
+        return None
+    return values
+
+
+def _shown(values: list[Read | None]) -> str:
+    return " ".join("_" if v is None else str(v.value) for v in values)
 
 
 def _choose(out: TableRead, row: str, found: list[tuple[float, Group]], width: int) -> Group:
     """The line whose label is most like the official one (the first such); a line with the
     same label and other values is a contradiction the report must be flagged for."""
+    if len(found) == 1:
+        return found[0][1]
     # ties (both name 行政许可) go to the line that is nothing but the label, then the shorter
     best = max(found, key=lambda sg: (sg[0], len(sg[1].values) == width, -len(clean(sg[1].label))))[1]
     others = [g for _, g in found if g is not best and _numbers(g) != _numbers(best)]
@@ -127,8 +163,10 @@ def _amount_unit(after: str) -> str | None:
     return m.group() if m else None
 
 
-def _to_wan(out: TableRead, key: str, v: Read, header: str, section_units: set[str], after: str | None = None):
+def _to_wan(out: TableRead, key: str, v: Read, header: str, stated_in_section: Callable[[], set[str]],
+            after: str | None = None):
     stated = v.unit or after or next(iter(_units(header)), None)
+    section_units = stated_in_section() if stated is None else set()
     if stated is None and len(section_units) == 1:
         stated = next(iter(section_units))
     if stated is None and len(section_units) > 1:
