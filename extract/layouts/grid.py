@@ -59,6 +59,13 @@ def _expand(table: list[list[Slot]]) -> list[list[tuple[Cell, bool]]]:
             row = grid[r]
             while c < len(row) and row[c] is not None:
                 c += 1
+            if slot.colspan == 1 and slot.rowspan == 1:  # most cells span nothing
+                if c == len(row):
+                    row.append((slot.cell, True))
+                else:
+                    row[c] = (slot.cell, True)
+                c += 1
+                continue
             colspan = max(1, min(slot.colspan, MAX_SPAN))
             rowspan = max(1, min(slot.rowspan, len(table) - r))
             filler = Cell("", slot.cell.end, slot.cell.end)

@@ -1,10 +1,13 @@
 """HTML pages → rows of cells, with spans into the page source.
 
 A regular-expression tokenizer walks the page once (tags, comments, declarations, text,
-entities), tolerant of Word-pasted markup, unclosed tags and site chrome, and hands each token
-with its exact source offset to `_RowBuilder`; `&nbsp;` and friends are folded to spaces
-without moving offsets. (The standard library's `html.parser` did the same walk ten times
-slower: it was most of the time spent on a crawled page.)
+entities), tolerant of Word-pasted markup, unclosed tags and site chrome. Python sees only the
+tags that make rows, cells and lines (`_up_to_tag`): the regex steps over inline tags (span,
+font, o:p …) and comments itself and hands `_RowBuilder` each tag with the run of text before
+it, whose one piece of text (the common case) it has already found; a run of several pieces is
+split at its inline tags and entities (`_PIECE`), each piece at its exact source offset.
+`&nbsp;` and friends are folded to spaces without moving offsets. (The standard library's
+`html.parser` did the same walk ten times slower.)
 
 Each `<table>`'s `<td>`/`<th>` texts, with their `colspan` and `rowspan`, go to `layouts.grid`,
 which lays the spans out and drops Word's phantom columns, so value columns stay aligned.
@@ -31,14 +34,53 @@ _RAW_TEXT = {"script", "style"}  # their content is not markup: skipped to the c
 _HANDLED = _BLOCK | _SKIP | {"table", "tr", "td", "th", "pre"}
 _IN_TABLE = _SKIP | {"table", "tr", "td", "th"}  # the ones that do in a data table (a <p> in a cell does not)
 
-# the standard library's re: on this pattern three times faster than the regex module
-_TOKEN = re.compile(r"""
-      <!--.*?(?:-->|\Z)                                         # a comment
-    | <[!?][^>]*>?                                              # doctype, CDATA, processing instruction
-    | <(?P<end>/)?(?P<tag>[A-Za-z][A-Za-z0-9:_-]*)(?P<attrs>[^>"']*(?:(?:"[^"]*"|'[^']*')[^>"']*)*)>?
-    """, re.S | re.X)
+# The tokenizer's parts. Every token starts with "<"; a "<" that starts none is text.
+_COMMENT = r"<!--.*?(?:-->|\Z)"
+_DECLARATION = r"<[!?][^>]*+>?"  # doctype, CDATA, processing instruction
+_TAG_REST = r"""[A-Za-z][A-Za-z0-9:_-]*+[^>"']*+(?:(?:"[^"]*+"|'[^']*+')[^>"']*+)*+>?"""  # name, attributes
+_TOKEN_AHEAD = r"(?=<(?:[!?A-Za-z]|/[A-Za-z])|\Z)"
+_STRAY_LT = r"<(?![!?A-Za-z]|/[A-Za-z])"  # a "<" that starts no token
+_ENTITY = r"&(?:[#][0-9]{1,7};?|[#][xX][0-9a-fA-F]{1,6};?|[A-Za-z][A-Za-z0-9]{1,31};?)"
 _RAW_END = {tag: re.compile(rf"</{tag}\s*>", re.I) for tag in _RAW_TEXT}
-_ENTITY = re.compile(r"&(?:#[0-9]{1,7};?|#[xX][0-9a-fA-F]{1,6};?|[A-Za-z][A-Za-z0-9]{1,31};?)")
+
+
+def _any_case(names: set[str]) -> str:
+    """A pattern of these tag names in any case, grouped by first letter (the regex engine
+    skips a group at its first letter)."""
+    def letters(name: str) -> str:
+        return "".join(f"[{c}{c.upper()}]" if c.isalpha() else c for c in name)
+
+    groups = {}
+    for name in sorted(names):
+        groups.setdefault(name[0], []).append(letters(name[1:]))
+    return "(?:" + "|".join(f"{letters(first)}(?:{'|'.join(rests)})" for first, rests in groups.items()) + ")"
+
+
+def _up_to_tag(names: set[str]) -> re.Pattern:
+    """The page from a position to the next tag named in `names` (or to its end): the run of
+    text and inline markup before the tag (group 1), then the tag's `end` slash, `tag` name
+    and `attrs`. The regex steps over inline tags and comments itself, so Python sees only the
+    tags that matter here; every repetition is possessive, so the tokens are those a
+    token-by-token walk finds. In the run, `p0` is where its first piece of text starts;
+    `solid` is its first piece of text with more than ASCII spaces, the only one unless `more`
+    matched."""
+    inline = rf"<(?!/?{_any_case(names)}(?![A-Za-z0-9:_-]))/?{_TAG_REST} | {_COMMENT} | {_DECLARATION}"
+    blank = rf"[ \t\r\n]++{_TOKEN_AHEAD}"
+    return re.compile(rf"""
+        ( (?: {inline} )*+ (?P<p0>)
+          (?: {inline} | {blank} )*+ (?P<solid>[^<]++)? (?: {inline} | {blank} )*+
+          (?P<more> (?: {inline} | [^<]++ | {_STRAY_LT} )++ )? )
+        (?: <(?P<end>/)?(?P<tag>[A-Za-z][A-Za-z0-9:_-]*+)(?P<attrs>[^>"']*+(?:(?:"[^"]*+"|'[^']*+')[^>"']*+)*+)>?
+          | \Z)""", re.S | re.X)
+
+
+_UP_TO_HANDLED, _UP_TO_IN_TABLE, _UP_TO_SKIP = (_up_to_tag(names) for names in (_HANDLED, _IN_TABLE, _SKIP))
+
+# A run's text a piece at a time: the markup before a piece is stepped over; a piece is an
+# entity or plain text up to the next token or entity (none at the end: the run ends in markup).
+_PIECE = re.compile(rf"""
+    (?: {_COMMENT} | {_DECLARATION} | </?{_TAG_REST} )*+
+    (?: (?P<entity>{_ENTITY}) | (?P<plain>(?: [^<&]++ | {_STRAY_LT} | &(?!{_ENTITY[1:]}) )++) | \Z)""", re.S | re.X)
 _SPAN = {name: re.compile(rf"""\b{name}\s*=\s*["']?\s*([^\s"'>]*)""", re.I) for name in ("colspan", "rowspan")}
 
 
@@ -67,67 +109,80 @@ class _RowBuilder:
         self.skip = 0
         self.tables: list[_Table] = []   # the open <table>s, innermost last
         self.row_cells: list[Slot] | None = None
-        self.cell: list[_Fragment] | None = None
+        self.cell: list[re.Match] | None = None  # the open cell's runs of text (matches of _up_to_tag)
         self.cell_spans = (1, 1)  # the open cell's colspan and rowspan
         self.cell_at = 0   # where the open cell's content starts
         self.pos = 0       # the end of the token being handled
-        self.prose: list[_Fragment] = []
+        self.prose: list[re.Match] = []  # the prose line's runs
         # outside any table, or inside a layout table (between its nested data tables)
         self.in_prose = True
 
     def feed(self, source: str):
-        pos: int | None = 0
-        while pos is not None:
-            pos = self._walk(source, pos)
-
-    def _walk(self, source: str, start: int) -> int | None:
-        """Tokens from `start` on, to the end, or to the raw text of a script or style element:
-        then the offset of its closing tag, to walk on from."""
-        pos = start
-        for m in _TOKEN.finditer(source, start):
-            begin = m.start()
-            if begin > pos:
-                self._data(pos, begin)
-            pos = m.end()
-            end, tag, attrs = m.groups()
+        pos = 0
+        while True:
+            m = self._next_tag().match(source, pos)
+            if m.end(1) > pos:
+                sink = self._sink()
+                if sink is not None:
+                    sink.append(m)
+            end, tag, attrs = m.group("end", "tag", "attrs")
             if tag is None:
-                continue  # comments and declarations say nothing
+                return  # the end of the page
+            pos = self.pos = m.end()
             tag = tag.lower()
-            if tag not in (_HANDLED if self.in_prose else _IN_TABLE):
-                continue  # inline markup: no row, cell or line ends here
-            self.pos = pos
             if end:
                 self.handle_endtag(tag)
             elif attrs.rstrip().endswith("/"):
                 self.handle_startendtag(tag)
             else:
                 self.handle_starttag(tag, attrs)
-                if tag in _RAW_TEXT:
+                if tag in _RAW_TEXT:  # not markup: skipped to the closing tag
                     close = _RAW_END[tag].search(source, pos)
-                    return close.start() if close else None
-        if pos < len(source):
-            self._data(pos, len(source))
-        return None
+                    if close is None:
+                        return
+                    pos = close.start()
 
-    def _data(self, start: int, end: int):
-        """Text between tags: plain runs and entities, each a fragment at its own offset."""
-        sink = self._sink()
-        if sink is None:
-            return
-        source = self.source
-        if source.find("&", start, end) < 0:  # most text holds no entity
-            sink.append(_Fragment(source[start:end], start, end))
-            return
-        pos = start
-        for m in _ENTITY.finditer(source, start, end):
-            if m.start() > pos:
-                sink.append(_Fragment(source[pos:m.start()], pos, m.start()))
-            sink.append(_Fragment(_entity(m.group()), m.start(), m.end()))  # covering the whole entity
-            pos = m.end()
-        if pos < end:
-            sink.append(_Fragment(source[pos:end], pos, end))
+    def _next_tag(self) -> re.Pattern:
+        """The tags that matter where we are: in a script, a data table or prose."""
+        if self.skip:
+            return _UP_TO_SKIP
+        return _UP_TO_HANDLED if self.in_prose else _UP_TO_IN_TABLE
 
-    def _sink(self) -> list[_Fragment] | None:
+    def _fragments(self, runs: list[re.Match]) -> list[_Fragment]:
+        """The runs' text: each piece of plain text and each entity a fragment at its offset."""
+        source, frags = self.source, []
+        for run in runs:
+            for m in _PIECE.finditer(source, *run.span(1)):
+                kind = m.lastgroup
+                if kind is not None:
+                    a, b = m.span(kind)
+                    text = source[a:b] if kind == "plain" else _entity(source[a:b])
+                    frags.append(_Fragment(text, a, b))  # an entity's covers all of it
+        return frags
+
+    def _solid(self, runs: list[re.Match]) -> list[_Fragment] | None:
+        """The fragments of the runs holding text, if they are one run of one piece of text
+        and ASCII spaces (the common case, read off the run's match), else None."""
+        if len(runs) != 1:
+            return None
+        run = runs[0]
+        if run["more"] is not None or self.source.find("&", *run.span(1)) >= 0:
+            return None
+        a, b = run.span("solid")
+        return [_Fragment(self.source[a:b], a, b)] if a >= 0 else []
+
+    def _cell_of(self, runs: list[re.Match], at: int) -> Cell:
+        """The open cell's Cell; an empty one sits at its first piece of text, else at `at`."""
+        solid = self._solid(runs)
+        if solid is None:
+            return _join(self._fragments(runs), at)
+        if solid and solid[0].text.strip():
+            only = solid[0]
+            return Cell(" ".join(only.text.split()), only.start, only.end)
+        start = runs[0].start("p0") if runs[0].start("p0") < runs[0].end(1) else at
+        return Cell("", start, start)
+
+    def _sink(self) -> list[re.Match] | None:
         """Where text goes: the open cell, the prose line, or nowhere (a script, between cells)."""
         if self.skip:
             return None
@@ -137,7 +192,13 @@ class _RowBuilder:
 
     # -- prose
     def _flush_prose(self, preformatted: bool = False):
-        frags, self.prose = self.prose, []
+        runs, self.prose = self.prose, []
+        if not runs:
+            return
+        # spaces around the text are no matter to a line, but are to <pre>
+        frags = None if preformatted else self._solid(runs)
+        if frags is None:
+            frags = self._fragments(runs)
         if not frags:
             return
         text = "".join([f.text for f in frags])
@@ -228,7 +289,7 @@ class _RowBuilder:
             return
         if self.row_cells is None:
             self.row_cells = []
-        self.row_cells.append(Slot(_join(self.cell, self.cell_at), *self.cell_spans))
+        self.row_cells.append(Slot(self._cell_of(self.cell, self.cell_at), *self.cell_spans))
         self.cell = None
         self.cell_spans = (1, 1)
 
