@@ -50,7 +50,7 @@ def _any_case(names: set[str]) -> str:
     def letters(name: str) -> str:
         return "".join(f"[{c}{c.upper()}]" if c.isalpha() else c for c in name)
 
-    groups = {}
+    groups: dict[str, list[str]] = {}
     for name in sorted(names):
         groups.setdefault(name[0], []).append(letters(name[1:]))
     return "(?:" + "|".join(f"{letters(first)}(?:{'|'.join(rests)})" for first, rests in groups.items()) + ")"
@@ -121,6 +121,7 @@ class _RowBuilder:
         pos = 0
         while True:
             m = self._next_tag().match(source, pos)
+            assert m is not None  # it matches anywhere: at worst an empty run, then the page's end
             if m.end(1) > pos:
                 sink = self._sink()
                 if sink is not None:
