@@ -4,6 +4,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import stat
 import time
 from pathlib import Path
 
@@ -47,7 +48,8 @@ def walk(folder: Path) -> tuple[list[Path], list[Path]]:
                 files.append(p)
 
     visit(folder)
-    return sorted(files), sorted(outside)
+    by_parts = lambda p: p.parts  # noqa: E731  (Path's own order, compared in C: 10,000 files sort in ms)
+    return sorted(files, key=by_parts), sorted(outside, key=by_parts)
 
 
 def _inside(p: Path, root: Path | None) -> bool:
@@ -62,6 +64,20 @@ def _inside(p: Path, root: Path | None) -> bool:
 def report_files(folder: Path) -> list[Path]:
     """Every visible file under `folder`, links out of it left out (see `walk`)."""
     return walk(folder)[0]
+
+
+def resolved(f: Path, folders: dict[Path, str]) -> tuple[str, os.stat_result]:
+    """The real path of `f` and its status, with one system call for a file that is not a link:
+    it lies in its folder's real path (`folders`, resolved once each), so its own path's every
+    component need not be resolved again."""
+    st = os.lstat(f)
+    if stat.S_ISLNK(st.st_mode):
+        real = os.path.realpath(f)
+        return real, os.stat(real)
+    parent = folders.get(f.parent)
+    if parent is None:
+        parent = folders[f.parent] = os.path.realpath(f.parent)
+    return os.path.join(parent, f.name), st
 
 
 def source_name(path: Path) -> str:
@@ -86,7 +102,8 @@ def ingest_folder(folder: str | Path, store: RawStore) -> list[Entry]:
     out = []
     present = set()
     files, outside = walk(folder)
-    root = folder.resolve()
+    root = os.path.join(folder.resolve(), "")
+    folders: dict[Path, str] = {}
     for link in outside:
         source = source_name(link)
         present.add(source)
@@ -103,14 +120,15 @@ def ingest_folder(folder: str | Path, store: RawStore) -> list[Entry]:
             seen = latest.get(source)
             stored = seen.sha256 if seen and seen.status == STORED else None
             try:
-                if not _inside(f, root):  # a link changed since the walk
+                checked = time.time_ns()
+                real, st = resolved(f, folders)
+                if not real.startswith(root):  # a link changed since the walk
                     out.append(group.record(Entry(source, ERROR, error=OUT_OF_FOLDER)))
                     continue
-                real = f.resolve()
-                checked, st = time.time_ns(), real.stat()
                 if stored and stats.unchanged(source, st, stored):
                     continue
-                data = real.read_bytes()
+                with open(real, "rb") as fh:
+                    data = fh.read()
             except OSError as e:
                 out.append(group.record(Entry(source, ERROR, error=f"cannot read: {e.strerror or e}")))
                 continue
