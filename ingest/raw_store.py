@@ -58,6 +58,9 @@ class Entry:
     region_hint: str | None = None  # from a sites list's optional region column
 
 
+_LATEST: list = [None, {}]  # the last manifest read by `RawStore.latest`: [its version, its entries]
+
+
 class RawStore:
     def __init__(self, root: str | Path):
         self.root = Path(root)
@@ -162,7 +165,21 @@ class RawStore:
     def latest(self) -> dict[str, Entry]:
         """The last word on each source. A later attempt supersedes an earlier one, except that
         a failed re-fetch does not undo a document already stored, nor a page whose linked
-        report was (a passing 500 must not delete a good report)."""
+        report was (a passing 500 must not delete a good report).
+
+        Read once per version of the manifest in a process (a run's flows each ask; parsing
+        10,000 lines is 0.1-0.2 s): the manifest only grows, so its size and times tell a new
+        version. The entries are shared: callers must not change them."""
+        try:
+            st = self.manifest_path.stat()
+        except FileNotFoundError:
+            return {}
+        version = (str(self.manifest_path.absolute()), st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+        if _LATEST[0] != version:
+            _LATEST[:] = [version, self._read_latest()]
+        return dict(_LATEST[1])
+
+    def _read_latest(self) -> dict[str, Entry]:
         out: dict[str, Entry] = {}
         for e in self.entries():
             before = out.get(e.source)
