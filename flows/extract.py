@@ -26,7 +26,7 @@ from xxgk.extract.report import PARSER_VERSION, extract_file
 from xxgk.flows import processes, progress, settings
 from xxgk.ingest.raw_store import RawStore
 from xxgk.transform import store as work
-from xxgk.transform.datasets import report_rows
+from xxgk.transform.datasets import BatchRows, report_rows
 
 MAX_BATCH = 500
 
@@ -82,7 +82,7 @@ def extract_batch(data: str, docs: list[dict], owner: tuple[str, int], ticks: st
     in (`progress.Ticks`), for the progress bar of the run that started it."""
     raw, processed = settings.data_paths(data)
     store = RawStore(raw)
-    rows: dict[str, list[dict]] = {}
+    rows = BatchRows()
     statuses: Counter = Counter()
     now = datetime.now(UTC).replace(microsecond=0)
     limits = document_limits()
@@ -96,13 +96,11 @@ def extract_batch(data: str, docs: list[dict], owner: tuple[str, int], ticks: st
                 raise RuntimeError("the run that started this batch is gone; not writing it")
             report = extract_file(store.path_of(d["sha256"]), source=d["source"], limits=limits)
             statuses[str(report.status)] += 1
-            for name, items in report_rows(d["sha256"], report, now, d.get("agency_hint"),
-                                           d.get("year_hint")).items():
-                rows.setdefault(name, []).extend(items)
+            rows.add(report_rows(d["sha256"], report, now, d.get("agency_hint"), d.get("year_hint")))
             tick()
     if _run_is_gone(owner):
         raise RuntimeError("the run that started this batch is gone; not writing it")
-    work.write_batch(processed, rows)
+    work.write_batch(processed, rows.tables())
     get_run_logger().info("%d documents: %s", len(docs), _counts(statuses))
     return dict(statuses)
 

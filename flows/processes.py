@@ -305,10 +305,13 @@ def watch_over_children() -> None:
         start_new_session=True)  # not stopped by a Ctrl-C meant for the run
 
 
+_EMBEDDED_URL: str | None = None  # the API of the server `share_embedded_server` started in this process
+
+
 def share_embedded_server() -> bool:
     """With no PREFECT_API_URL, start Prefect's embedded server here, once, and point this
     process and every process it starts at it (PREFECT_API_URL in the environment). True when
-    it started one.
+    the API in use is the server it started (now, or for an earlier run of this process).
 
     Call it from the main thread, before the flow: the server dies with the thread that started
     it (see `die_with_parent`). Elsewhere it does nothing and Prefect starts its own server as
@@ -316,15 +319,16 @@ def share_embedded_server() -> bool:
     from prefect.context import refresh_global_settings_context
     from prefect.settings import PREFECT_API_URL, PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS
 
+    global _EMBEDDED_URL
     watch_over_children()
     if PREFECT_API_URL.value() or threading.current_thread() is not threading.main_thread():
-        return False
+        return _EMBEDDED_URL is not None and PREFECT_API_URL.value() == _EMBEDDED_URL
     server = EmbeddedServer()
     url = server.start(PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS.value())
     # Stopped at exit, after Prefect's own exit handlers (registered later, run first) have
     # sent their last logs and events to it.
     atexit.register(server.stop)
-    os.environ["PREFECT_API_URL"] = url
+    os.environ["PREFECT_API_URL"] = _EMBEDDED_URL = url
     refresh_global_settings_context()
     return True
 

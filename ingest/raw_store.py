@@ -3,17 +3,23 @@
     data/raw/store/ab/ab12…ef        the bytes, named by their sha256
     data/raw/manifest.jsonl          one line per input seen: where it came from and what became of it
 
-The manifest is append-only JSON lines, flushed and fsynced per line, so a crash loses at most
-the line being written (a torn last line is skipped when read). A document's bytes are written
-to a temporary file and renamed into place, so the store never holds half a document (a
-crawl killed mid-download leaves a `store/.tmp-*` file, never a document).
+The manifest is append-only JSON lines, flushed and fsynced as they are written, so a crash
+loses at most the lines being written (a torn last line is skipped when read). A document's
+bytes are written to a temporary file and renamed into place, so the store never holds half a
+document (a crawl killed mid-download leaves a `store/.tmp-*` file, never a document), and they
+are on disk before any manifest line names them. Many documents at once (a folder) go through
+`Group`: one sync of the disk and one fsync of the manifest per few hundred documents, not two
+fsyncs per document (measured: 2-8 ms each on a busy disk, most of a 10,000-file ingest).
 """
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import functools
 import hashlib
 import json
 import os
+import sys
 import tempfile
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
@@ -52,6 +58,9 @@ class Entry:
     region_hint: str | None = None  # from a sites list's optional region column
 
 
+_LATEST: list = [None, {}]  # the last manifest read by `RawStore.latest`: [its version, its entries]
+
+
 class RawStore:
     def __init__(self, root: str | Path):
         self.root = Path(root)
@@ -61,8 +70,10 @@ class RawStore:
     def path_of(self, sha256: str) -> Path:
         return self.blobs / sha256[:2] / sha256
 
-    def put(self, data: bytes) -> str:
-        """Store bytes once; returns their sha256."""
+    def put(self, data: bytes, sync: bool = True) -> str:
+        """Store bytes once; returns their sha256. With `sync` False the bytes may still be in
+        the page cache only: the caller makes them durable (`sync_blobs`) before recording an
+        entry that names them."""
         sha = hashlib.sha256(data).hexdigest()
         dest = self.path_of(sha)
         if not dest.exists():
@@ -70,10 +81,29 @@ class RawStore:
             fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=".tmp-")
             with os.fdopen(fd, "wb") as f:
                 f.write(data)
-                f.flush()
-                os.fsync(f.fileno())
+                if sync:
+                    f.flush()
+                    os.fsync(f.fileno())
             os.replace(tmp, dest)
         return sha
+
+    def sync_blobs(self, shas: list[str]) -> None:
+        """Force documents stored with `put(sync=False)` to disk: one syncfs(2) of the store's
+        file system where there is one (Linux), else an fsync per document."""
+        if not shas:
+            return
+        if _syncfs(self.blobs):
+            return
+        for sha in shas:
+            fd = os.open(self.path_of(sha), os.O_RDONLY)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+
+    def group(self, size: int = 256) -> Group:
+        """Documents stored and entries recorded a few hundred at a time (see `Group`)."""
+        return Group(self, size)
 
     def new_blob(self) -> Blob:
         """A document written piece by piece, as it downloads; `keep()` stores it."""
@@ -94,15 +124,21 @@ class RawStore:
         return gone
 
     def record(self, entry: Entry) -> Entry:
+        self.record_all([entry])
+        return entry
+
+    def record_all(self, entries: list[Entry]) -> None:
+        """Append the entries' lines to the manifest in one write, and fsync it."""
+        if not entries:
+            return
         self.root.mkdir(parents=True, exist_ok=True)
-        line = json.dumps(asdict(entry), ensure_ascii=False) + "\n"
+        lines = "".join(json.dumps(asdict(e), ensure_ascii=False) + "\n" for e in entries)
         with open(self.manifest_path, "a+b") as f:
             if f.tell() and not _ends_with_newline(f):
-                f.write(b"\n")  # a line torn by a crash must not swallow this one
-            f.write(line.encode("utf-8", "backslashreplace"))  # undecodable file names stay JSON
+                f.write(b"\n")  # a line torn by a crash must not swallow these
+            f.write(lines.encode("utf-8", "backslashreplace"))  # undecodable file names stay JSON
             f.flush()
             os.fsync(f.fileno())
-        return entry
 
     def entries(self) -> list[Entry]:
         if not self.manifest_path.exists():
@@ -129,7 +165,21 @@ class RawStore:
     def latest(self) -> dict[str, Entry]:
         """The last word on each source. A later attempt supersedes an earlier one, except that
         a failed re-fetch does not undo a document already stored, nor a page whose linked
-        report was (a passing 500 must not delete a good report)."""
+        report was (a passing 500 must not delete a good report).
+
+        Read once per version of the manifest in a process (a run's flows each ask; parsing
+        10,000 lines is 0.1-0.2 s): the manifest only grows, so its size and times tell a new
+        version. The entries are shared: callers must not change them."""
+        try:
+            st = self.manifest_path.stat()
+        except FileNotFoundError:
+            return {}
+        version = (str(self.manifest_path.absolute()), st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+        if _LATEST[0] != version:
+            _LATEST[:] = [version, self._read_latest()]
+        return dict(_LATEST[1])
+
+    def _read_latest(self) -> dict[str, Entry]:
         out: dict[str, Entry] = {}
         for e in self.entries():
             before = out.get(e.source)
@@ -196,6 +246,64 @@ class Blob:
             self.file.close()
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(self.tmp)
+
+
+class Group:
+    """Documents stored and entries recorded in groups of `size`: the documents of a group are
+    forced to disk together (`sync_blobs`), then its entries are appended to the manifest in
+    one write. What a crash loses is the group being written: its documents may be in the store
+    unrecorded (the next ingest records them again; `put` is idempotent), never an entry naming
+    bytes that are not there. Whatever is pending is written when the block ends, however it
+    ends (a Ctrl-C keeps what was read before it)."""
+
+    def __init__(self, store: RawStore, size: int):
+        self.store, self.size = store, size
+        self._shas: list[str] = []
+        self._entries: list[Entry] = []
+
+    def put(self, data: bytes) -> str:
+        sha = self.store.put(data, sync=False)
+        self._shas.append(sha)
+        return sha
+
+    def record(self, entry: Entry) -> Entry:
+        self._entries.append(entry)
+        if len(self._entries) >= self.size:
+            self.flush()
+        return entry
+
+    def flush(self) -> None:
+        self.store.sync_blobs(self._shas)
+        self.store.record_all(self._entries)
+        self._shas, self._entries = [], []
+
+    def __enter__(self) -> Group:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.flush()
+
+
+@functools.cache
+def _libc_syncfs():
+    if not sys.platform.startswith("linux"):
+        return None
+    return getattr(ctypes.CDLL(None, use_errno=True), "syncfs", None)
+
+
+def _syncfs(path: Path) -> bool:
+    """syncfs(2) on `path`'s file system; False where there is none (then the caller fsyncs)."""
+    syncfs = _libc_syncfs()
+    if syncfs is None:
+        return False
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        if syncfs(fd) != 0:
+            err = ctypes.get_errno()
+            raise OSError(err, os.strerror(err), str(path))
+    finally:
+        os.close(fd)
+    return True
 
 
 def _ends_with_newline(f) -> bool:

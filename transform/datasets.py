@@ -118,6 +118,26 @@ def to_table(name: str, rows: list[dict], schemas: dict = BATCH) -> pa.Table:
     return pa.Table.from_pylist(rows, schema=schemas[name])
 
 
+class BatchRows:
+    """An extraction batch's rows, held column by column as each document's are added: its
+    row dicts go while they are fresh (a batch's 100,000 cell dicts, held to the end and read
+    back by pyarrow, took more memory, and more time, than extracting them)."""
+
+    def __init__(self):
+        self.columns: dict[str, dict[str, list]] = {}
+
+    def add(self, rows: dict[str, list[dict]]) -> None:
+        for name, items in rows.items():
+            columns = self.columns.setdefault(name, {f.name: [] for f in BATCH[name]})
+            for column, values in columns.items():
+                values.extend([r.get(column) for r in items])
+
+    def tables(self) -> dict[str, pa.Table]:
+        """Each dataset a document gave rows for (maybe none), as a table."""
+        return {name: pa.table({c: pa.array(v, BATCH[name].field(c).type) for c, v in columns.items()},
+                               schema=BATCH[name]) for name, columns in self.columns.items()}
+
+
 def with_places(reports: pa.Table, overrides: list[dict], current: dict[str, str] | None = None) -> pa.Table:
     """The published reports: each extracted report with where its agency sits, and the
     source it now stands for (a file renamed or changed since it was extracted)."""

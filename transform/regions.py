@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import csv
 from collections import Counter
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
@@ -140,4 +140,4 @@ def read_overrides(path: str | Path | None) -> list[dict]:
 
 def place_columns(agency: str | None, source: str | None, overrides: list[dict] | None,
                   hint: str | None = None) -> dict:
-    return asdict(place_of(agency, source, overrides, hint))
+    return dict(vars(place_of(agency, source, overrides, hint)))  # asdict's deep copy: half a publication's places

@@ -147,15 +147,16 @@ def done(root: Path) -> set[str]:
     return {sha for b in batches(root) for sha in _documents_in(b)}
 
 
-def write_batch(root: Path, rows: dict[str, list[dict]]) -> Path:
-    """Write one batch's rows as parquet files under a directory that appears atomically."""
+def write_batch(root: Path, tables: dict[str, pa.Table]) -> Path:
+    """Write one batch's tables (`BatchRows.tables`) as parquet files under a directory that
+    appears atomically."""
     w = work_dir(root)
     w.mkdir(parents=True, exist_ok=True)
     bid = f"{datetime.now(UTC):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"
     tmp = w / f".tmp-batch-{bid}"
     tmp.mkdir()
-    for name, items in rows.items():
-        pq.write_table(to_table(name, items), tmp / f"{name}.parquet", compression="zstd")
+    for name, table in tables.items():
+        pq.write_table(table, tmp / f"{name}.parquet", compression="zstd")
     final = w / f"batch-{bid}"
     os.rename(tmp, final)
     return final
@@ -233,10 +234,8 @@ def publish(root: Path, fetch_failures: list[dict], overrides: list[dict] | None
 def _fingerprint(parts, fetch_failures, overrides, current, sources) -> str:
     """What a release is made of: batches, the manifest's last word on every input, the
     overrides, the views, the parser. Equal fingerprints, equal releases."""
-    from dataclasses import asdict
-
     state = {"batches": [p.name for p in parts], "failures": fetch_failures, "overrides": overrides,
-             "current": current, "sources": [asdict(e) for e in sources or []],
+             "current": current, "sources": [vars(e) for e in sources or []],  # asdict's, without its deep copy
              "sql": view_sql(), "comments": descriptions(),
              "parser": PARSER_VERSION}
     return hashlib.sha256(json.dumps(state, sort_keys=True, default=str).encode()).hexdigest()
