@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from functools import cache
 from itertools import combinations
+from operator import itemgetter
 
 from xxgk import schema
 from xxgk.extract.model import CellValue, Check, CheckKind
@@ -42,28 +43,41 @@ def _known(cells: dict[str, CellValue], keys) -> list[int | float] | None:
     return out
 
 
-def _sum_text(values: list[int | float]) -> str:
-    return " + ".join([f"{v:g}" if isinstance(v, float) else str(v) for v in values])
-
-
 def _agrees(expected: int | float | None, printed) -> bool:
     """A printed value agrees with a deduced one when either is unknown or they are equal."""
     return expected is None or printed is None or printed.value is None or _close(expected, printed.value)
 
 
+@cache
+def _prepared(template: str) -> tuple[tuple[schema.Identity, frozenset[str], itemgetter, int, str], ...]:
+    """Each identity with the set of its cells, a getter of their values (left, then right),
+    how many are on the left, and the format of its detail: `{} + {} {} {}` (terms, the
+    relation, terms)."""
+    out = []
+    for ident in identities(template):
+        terms = ident.left + ident.right  # two at least: the getter gives a tuple
+        text = " + ".join(["{}"] * len(ident.left)) + " {} " + " + ".join(["{}"] * len(ident.right))
+        out.append((ident, frozenset(terms), itemgetter(*terms), len(ident.left), text))
+    return tuple(out)
+
+
 def evaluate(cells: dict[str, CellValue], template: str) -> list[Check]:
     """One check per identity whose cells are all known, with its numbers in `detail`."""
     out = []
+    values = {k: c.value for k, c in cells.items() if c.value is not None}
+    known = values.keys()
     inferred = {k for k, c in cells.items() if c.inferred}
-    for ident in identities(template):
-        left, right = ident.left, ident.right
-        lv, rv = _known(cells, left), _known(cells, right)
-        if lv is None or rv is None:
+    for ident, keys, get, n, text in _prepared(template):
+        if not known >= keys:
             continue
-        ok = _close(sum(lv), sum(rv))
-        detail = f"{_sum_text(lv)} {'=' if ok else '≠'} {_sum_text(rv)}"
-        if inferred and not inferred.isdisjoint(left + right):
-            detail += " (inferred: " + ", ".join(k for k in left + right if k in inferred) + ")"
+        terms = get(values)
+        left, right = sum(terms[:n]), sum(terms[n:])
+        ok = _close(left, right)
+        if isinstance(left + right, float):  # a float among the terms: numbers as `:g` writes them
+            terms = tuple(map(_fmt, terms))
+        detail = text.format(*terms[:n], "=" if ok else "≠", *terms[n:])
+        if inferred and not inferred.isdisjoint(keys):
+            detail += " (inferred: " + ", ".join(k for k in ident.left + ident.right if k in inferred) + ")"
         out.append(Check(CheckKind.IDENTITY, ident.rule, ident.subject, ok, detail))
     return out
 

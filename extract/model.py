@@ -37,7 +37,9 @@ class TableStatus(StrEnum):
     MISSING = "missing"        # its section or the table itself not found: null
 
 
-@dataclass(frozen=True, slots=True)
+# Not frozen, though nothing changes a check once made: a frozen dataclass sets each field
+# through object.__setattr__, which made a check five times as dear, and a report makes ~50.
+@dataclass(slots=True)
 class Check:
     kind: CheckKind
     rule: str      # what was checked, e.g. `row_sum`, `short_row`, `report_year`
@@ -51,8 +53,9 @@ class Check:
         return f"{self.rule}:{self.subject}" if self.subject else self.rule
 
     def as_dict(self) -> dict:
-        return {"name": self.name, "kind": str(self.kind), "rule": self.rule, "subject": self.subject,
-                "ok": self.ok, "detail": self.detail}
+        rule, subject = self.rule, self.subject
+        return {"name": f"{rule}:{subject}" if subject else rule, "kind": str(self.kind), "rule": rule,
+                "subject": subject, "ok": self.ok, "detail": self.detail}
 
 
 @dataclass(slots=True)
@@ -87,7 +90,7 @@ class Report:
         return next((c for c in self.checks if c.kind is CheckKind.INTERNAL), None)
 
     def as_json(self) -> dict:
-        """The contract's `xxgk extract --jsonl` record."""
+        """The contract's `xxgk extract --jsonl` record (spans as tuples: JSON arrays)."""
         return {
             "source": self.source,
             "template": self.template,
@@ -96,7 +99,7 @@ class Report:
             "status": str(self.status),
             "checks": [c.as_dict() for c in self.checks],
             "cells": {k: c.value for k, c in self.cells.items()},
-            "spans": {k: list(c.span) for k, c in self.cells.items() if c.span},
+            "spans": {k: c.span for k, c in self.cells.items() if c.span},
             "inferred": sorted(k for k, c in self.cells.items() if c.inferred),
             "locations": {k: c.where for k, c in self.cells.items() if c.where},
             "confidence": {k: c.confidence for k, c in self.cells.items() if c.confidence is not None},

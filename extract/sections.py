@@ -9,7 +9,9 @@ mention in the preamble is a long sentence, not a heading; a repeat comes later)
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from dataclasses import dataclass
+from itertools import accumulate
 
 import regex
 
@@ -17,17 +19,18 @@ from xxgk.extract.document import Row
 from xxgk.extract.numbers import parse_values
 
 NUMERALS = "一二三四五六"
+# (the standard library's re: faster than regex on these, and reads them alike)
 TITLES = {
-    1: regex.compile(r"总体情况|概述"),
-    2: regex.compile(r"主动公开政府信息"),
-    3: regex.compile(r"收到和处理政府信息公开申请|收到和处理.{0,6}申请情况"),
-    4: regex.compile(r"行政复议.{0,12}行政诉讼|复议.{0,4}诉讼情况"),
-    5: regex.compile(r"存在的?主要问题|改进情况"),
-    6: regex.compile(r"其他需要报告的事项"),
+    1: re.compile(r"总体情况|概述"),
+    2: re.compile(r"主动公开政府信息"),
+    3: re.compile(r"收到和处理政府信息公开申请|收到和处理.{0,6}申请情况"),
+    4: re.compile(r"行政复议.{0,12}行政诉讼|复议.{0,4}诉讼情况"),
+    5: re.compile(r"存在的?主要问题|改进情况"),
+    6: re.compile(r"其他需要报告的事项"),
 }
-# any of them, to pass over the many rows that name none: the standard library's re is the
-# faster here, and reads these patterns alike
-_ANY_TITLE = re.compile("|".join(f"(?:{p.pattern})" for p in TITLES.values()))
+# any of them, to pass over the many rows that name none: as one flat alternation, re looks
+# for the alternatives' first characters before trying any
+_ANY_TITLE = re.compile("|".join(p.pattern for p in TITLES.values()))
 _NUMBERED = regex.compile(r"^\s*(?:#{1,6}\s*)?(?:\*\*)?\s*(?P<num>[一二三四五六七八九十]|\d{1,2})\s*[、.．]")
 _HEADING_MAX = 40
 _TITLE_END = regex.compile(r"(情况|事项|问题|措施|概述)[。.:：)）]*$")
@@ -108,15 +111,12 @@ def count_forms(rows: list[Row], candidates: Candidates | None = None) -> int:
 def heading_candidates(rows: list[Row]) -> Candidates:
     """Each section's heading candidates: (how heading-like, row index)."""
     candidates: Candidates = {n: [] for n in TITLES}
-    for i, row in enumerate(rows):
-        text = _heading_text(row)
-        if text is None:
-            continue
-        squashed = "".join(text.split())
-        if not _ANY_TITLE.search(squashed):
-            continue  # names no section: most short rows
+    short = [(i, text) for i, row in enumerate(rows) if (text := _heading_text(row)) is not None]
+    squashed = ["".join(text.split()) for _, text in short]
+    for k in _naming_a_section(squashed):  # most short rows name none
+        (i, text), squashed_text = short[k], squashed[k]
         for n, pattern in TITLES.items():
-            if pattern.search(squashed):
+            if pattern.search(squashed_text):
                 m = _NUMBERED.match(text)
                 score: float
                 if m and m.group("num") in (NUMERALS[n - 1], str(n)):
@@ -125,9 +125,16 @@ def heading_candidates(rows: list[Row]) -> Candidates:
                     score = 2      # numbered otherwise (tables renumbered after a narrative)
                 elif text.lstrip().startswith("#"):
                     score = 1.5    # a markdown heading
-                elif _TITLE_END.search(squashed):
+                elif _TITLE_END.search(squashed_text):
                     score = 1      # a bare line naming the section, ending like a heading
                 else:
                     continue       # a wrapped line of prose that happens to name it
                 candidates[n].append((score, i))
     return candidates
+
+
+def _naming_a_section(texts: list[str]) -> list[int]:
+    """The indices of the texts (without whitespace) that name some section, in order: one
+    search through them all, a line each, as no title holds a line break."""
+    ends = list(accumulate(len(t) + 1 for t in texts))
+    return sorted({bisect_right(ends, m.start()) for m in _ANY_TITLE.finditer("\n".join(texts))})
