@@ -35,7 +35,7 @@ _PUBLISHED = regex.compile(rf"(?:{'|'.join(_PUBLISHED_WORDS)})\s*[:：]?\s*\n?\s
 _NAME = regex.compile(r"[\p{Han}（）()·]+")
 _AGENCY_JUNK = regex.compile(r"^.*[:：]|^(?:#+|\*+|\s|正文|关于|[0-9]+)+|[-—_|].*$")
 _SPACE = regex.compile(r"\s+")
-_ODD_SPACE = regex.compile(r"[\x1c-\x1f]")  # whitespace to str.split, not to \s
+_ODD_SPACES = "\x1c\x1d\x1e\x1f"  # whitespace to str.split, not to \s
 
 
 @dataclass(frozen=True)
@@ -127,7 +127,7 @@ def agency(text: str, title: regex.Match | None) -> str | None:
 def _without_spaces(text: str) -> str:
     # str.split is many times faster than a substitution, and takes the same whitespace
     # unless the text holds one of the odd spaces
-    return _SPACE.sub("", text) if _ODD_SPACE.search(text) else "".join(text.split())
+    return _SPACE.sub("", text) if any(c in text for c in _ODD_SPACES) else "".join(text.split())
 
 
 def _clean(name: str) -> str | None:
@@ -152,8 +152,10 @@ def published(text: str) -> str | None:
 
 _GENERIC_ORGAN = regex.compile(r"(人民政府办公室|人民政府办公厅|人民政府|管理委员会|管委会|管理区"
                                r"|办事处|委员会|办公室|局|办)$")
-_PLACE_BEFORE = r"(?P<place>\p{Han}{1,8}?(?:省|自治区|市|自治州|地区|盟|县|区|旗))"
-_PLACE_MAX = 8 + 3
+_PLACE_ENDS = ("省", "自治区", "市", "自治州", "地区", "盟", "县", "区", "旗")
+_PLACE_BEFORE = rf"(?P<place>\p{{Han}}{{1,8}}?(?:{'|'.join(_PLACE_ENDS)}))"
+_PLACE_MAX = 8 + max(map(len, _PLACE_ENDS))
+_PLACE_LAST = frozenset(e[-1] for e in _PLACE_ENDS)
 
 
 def place_hint(text: str, agency_name: str | None) -> str | None:
@@ -165,12 +167,20 @@ def place_hint(text: str, agency_name: str | None) -> str | None:
     if len(stem) < 2 or stem[-1] in "省市县区旗":
         return None  # the name already ends in a place (卧龙区), or its stem says nothing
     text = text[:20000]
-    first = text.find(stem)
+    first = _after_place_end(text, stem)
     if first < 0:
         return None
-    # the place (at most 11 characters) ends where the stem starts: no match starts earlier
+    # the place (at most _PLACE_MAX characters) ends where the stem starts: no match starts earlier
     m = regex.compile(_PLACE_BEFORE + regex.escape(stem)).search(text, max(0, first - _PLACE_MAX))
     return m.group("place") if m else None
+
+
+def _after_place_end(text: str, stem: str) -> int:
+    """The first occurrence of the stem right after a character a place's name ends in, or -1."""
+    i = text.find(stem, 1)
+    while i > 0 and text[i - 1] not in _PLACE_LAST:
+        i = text.find(stem, i + 1)
+    return i
 
 
 def read_metadata(text: str) -> Metadata:

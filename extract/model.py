@@ -91,6 +91,18 @@ class Report:
 
     def as_json(self) -> dict:
         """The contract's `xxgk extract --jsonl` record (spans as tuples: JSON arrays)."""
+        # the cells' five maps in one pass: five comprehensions over ~200 cells cost half as much again
+        values, spans, inferred, locations, confidence = {}, {}, [], {}, {}
+        for k, c in self.cells.items():
+            values[k] = c.value
+            if c.span:
+                spans[k] = c.span
+            if c.inferred:
+                inferred.append(k)
+            if c.where:
+                locations[k] = c.where
+            if c.confidence is not None:
+                confidence[k] = c.confidence
         return {
             "source": self.source,
             "template": self.template,
@@ -98,11 +110,11 @@ class Report:
             "agency": self.agency,
             "status": str(self.status),
             "checks": [c.as_dict() for c in self.checks],
-            "cells": {k: c.value for k, c in self.cells.items()},
-            "spans": {k: c.span for k, c in self.cells.items() if c.span},
-            "inferred": sorted(k for k, c in self.cells.items() if c.inferred),
-            "locations": {k: c.where for k, c in self.cells.items() if c.where},
-            "confidence": {k: c.confidence for k, c in self.cells.items() if c.confidence is not None},
+            "cells": values,
+            "spans": spans,
+            "inferred": sorted(inferred),
+            "locations": locations,
+            "confidence": confidence,
             "published": self.published,
             "place_hint": self.place_hint,
             "encoding": self.encoding,

@@ -9,9 +9,8 @@ mention in the preamble is a long sentence, not a heading; a repeat comes later)
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
 from dataclasses import dataclass
-from itertools import accumulate
+from itertools import islice
 
 import regex
 
@@ -102,10 +101,15 @@ def count_forms(rows: list[Row], candidates: Candidates | None = None) -> int:
         elif n == expect == 3:
             expect, third = 4, i
         elif n == expect == 4:
-            values = sum(1 for row in rows[third:i] for c in row.cells if c.text and parse_values(c.text))
-            forms += values >= MIN_TABLE_VALUES
+            forms += _holds_a_table(rows[third:i])
             expect = 2
     return forms
+
+
+def _holds_a_table(rows: list[Row]) -> bool:
+    """Whether the rows hold MIN_TABLE_VALUES value cells: counted up to there, not beyond."""
+    values = (c for row in rows for c in row.cells if c.text and parse_values(c.text))
+    return next(islice(values, MIN_TABLE_VALUES - 1, None), None) is not None
 
 
 def heading_candidates(rows: list[Row]) -> Candidates:
@@ -115,13 +119,13 @@ def heading_candidates(rows: list[Row]) -> Candidates:
     squashed = ["".join(text.split()) for _, text in short]
     for k in _naming_a_section(squashed):  # most short rows name none
         (i, text), squashed_text = short[k], squashed[k]
+        numbered = _NUMBERED.match(text)
         for n, pattern in TITLES.items():
             if pattern.search(squashed_text):
-                m = _NUMBERED.match(text)
                 score: float
-                if m and m.group("num") in (NUMERALS[n - 1], str(n)):
+                if numbered and numbered.group("num") in (NUMERALS[n - 1], str(n)):
                     score = 3      # numbered as the official form numbers it
-                elif m:
+                elif numbered:
                     score = 2      # numbered otherwise (tables renumbered after a narrative)
                 elif text.lstrip().startswith("#"):
                     score = 1.5    # a markdown heading
@@ -136,5 +140,11 @@ def heading_candidates(rows: list[Row]) -> Candidates:
 def _naming_a_section(texts: list[str]) -> list[int]:
     """The indices of the texts (without whitespace) that name some section, in order: one
     search through them all, a line each, as no title holds a line break."""
-    ends = list(accumulate(len(t) + 1 for t in texts))
-    return sorted({bisect_right(ends, m.start()) for m in _ANY_TITLE.finditer("\n".join(texts))})
+    lines = "\n".join(texts)
+    out, line, counted = [], 0, 0
+    for m in _ANY_TITLE.finditer(lines):
+        line += lines.count("\n", counted, m.start())
+        counted = m.start()
+        if not out or out[-1] != line:
+            out.append(line)
+    return out
