@@ -141,7 +141,8 @@ def _naming_a_section(texts: list[str]) -> list[int]:
     """The indices of the texts (without whitespace) that name some section, in order: one
     search through them all, a line each, as no title holds a line break."""
     lines = "\n".join(texts)
-    out, line, counted = [], 0, 0
+    out: list[int] = []
+    line = counted = 0
     for m in _ANY_TITLE.finditer(lines):
         line += lines.count("\n", counted, m.start())
         counted = m.start()
