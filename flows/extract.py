@@ -26,7 +26,7 @@ from xxgk.extract.report import PARSER_VERSION, extract_file
 from xxgk.flows import processes, progress, settings
 from xxgk.ingest.raw_store import RawStore
 from xxgk.transform import store as work
-from xxgk.transform.datasets import BatchRows, report_rows
+from xxgk.transform.datasets import BatchRows
 
 MAX_BATCH = 500
 
@@ -96,7 +96,7 @@ def extract_batch(data: str, docs: list[dict], owner: tuple[str, int], ticks: st
                 raise RuntimeError("the run that started this batch is gone; not writing it")
             report = extract_file(store.path_of(d["sha256"]), source=d["source"], limits=limits)
             statuses[str(report.status)] += 1
-            rows.add(report_rows(d["sha256"], report, now, d.get("agency_hint"), d.get("year_hint")))
+            rows.add(d["sha256"], report, now, d.get("agency_hint"), d.get("year_hint"))
             tick()
     if _run_is_gone(owner):
         raise RuntimeError("the run that started this batch is gone; not writing it")

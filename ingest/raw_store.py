@@ -21,7 +21,7 @@ import json
 import os
 import sys
 import tempfile
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -132,7 +132,9 @@ class RawStore:
         if not entries:
             return
         self.root.mkdir(parents=True, exist_ok=True)
-        lines = "".join(json.dumps(asdict(e), ensure_ascii=False) + "\n" for e in entries)
+        # vars, not asdict: the fields are plain values, and asdict's deep copy was a sixth of
+        # a folder ingest's time
+        lines = "".join(json.dumps(vars(e), ensure_ascii=False) + "\n" for e in entries)
         with open(self.manifest_path, "a+b") as f:
             if f.tell() and not _ends_with_newline(f):
                 f.write(b"\n")  # a line torn by a crash must not swallow these
@@ -201,7 +203,7 @@ class RawStore:
 def same_outcome(a: Entry, b: Entry) -> bool:
     """Two entries that differ at most in when they were made (and a 304 in place of the status
     that delivered the bytes)."""
-    x, y = asdict(a), asdict(b)
+    x, y = vars(a), vars(b)
     ignored = {"fetched_at"} | ({"http_status"} if a.http_status == 304 else set())
     return all(x[k] == y[k] for k in x if k not in ignored)
 

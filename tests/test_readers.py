@@ -12,7 +12,7 @@ from conftest import CORPUS
 from xxgk.extract import formats, tables
 from xxgk.extract.model import CheckKind, Status
 from xxgk.extract.report import extract_bytes
-from xxgk.transform.datasets import report_rows
+from xxgk.transform.datasets import failure_row
 
 SEED = CORPUS / "dev" / "seed_003.txt"
 
@@ -74,7 +74,7 @@ def test_outside_strict_mode_a_bug_fails_the_report_as_internal_with_its_traceba
     assert r.status == Status.FAILED
     bug = r.internal_error
     assert bug is not None and "Traceback" in bug.detail and "Bug: index out of range in appeals" in bug.detail
-    (failure,) = report_rows("ab" * 32, r, datetime(2026, 1, 1, tzinfo=UTC))["failures"]
+    failure = failure_row("ab" * 32, r, datetime(2026, 1, 1, tzinfo=UTC))
     assert failure["kind"] == "internal" and "Bug: index out of range" in failure["traceback"]
     assert failure["reason"] == "internal error (Bug: index out of range in appeals); please report this file"
 
@@ -82,7 +82,7 @@ def test_outside_strict_mode_a_bug_fails_the_report_as_internal_with_its_traceba
 def test_a_bad_report_is_not_an_internal_error():
     r = extract_bytes(b"\x00\x01\x02 binary", "x.bin", strict=True)
     assert r.status == Status.FAILED and r.internal_error is None
-    (failure,) = report_rows("cd" * 32, r, datetime(2026, 1, 1, tzinfo=UTC))["failures"]
+    failure = failure_row("cd" * 32, r, datetime(2026, 1, 1, tzinfo=UTC))
     assert failure["kind"] == "report" and failure["traceback"] is None
 
 

@@ -21,6 +21,7 @@ import httpx
 import pytest
 
 from conftest import CORPUS, SAMPLES
+from xxgk.console import MAX_LISTED
 
 XXGK = Path(sys.executable).with_name("xxgk")
 ROOT = Path(__file__).resolve().parents[1]
@@ -237,3 +238,8 @@ def test_a_terminal_shows_a_bar_per_step_counting_the_documents(first_run, tmp_p
     assert re.search(r"^ingest +━+ +120/120 .* 120 files new or changed, 0 unreadable", screen, re.M)
     assert re.search(r"^publish +━+ .*release ", screen, re.M)
     assert "documents 120 · extracted 120" in screen  # and the summary
+    # which lists at most MAX_LISTED inputs of an outcome, then says how many more
+    warned = int(re.search(r"extracted 120 \(ok \d+, warnings (\d+)\)", screen).group(1))
+    listed = re.findall(r"^! \S+: ", screen, re.M)
+    assert len(listed) == min(warned, MAX_LISTED) and warned > MAX_LISTED
+    assert f"… and {warned - MAX_LISTED} more with warnings: `xxgk run --json` lists every input" in screen

@@ -12,11 +12,13 @@ one extracted document gives each of them.
 """
 from __future__ import annotations
 
+from functools import cache
+
 import pyarrow as pa
 
 from xxgk import schema
 from xxgk.extract.model import PARSER_VERSION, CellValue, Report, Status
-from xxgk.schema.datasets import PLACE_COLUMNS, Column, datasets
+from xxgk.schema.datasets import PLACE_COLUMNS, Column, datasets, wide_columns
 
 ARROW = {"string": pa.string(), "int16": pa.int16(), "int32": pa.int32(), "int64": pa.int64(),
          "float64": pa.float64(), "bool": pa.bool_(), "timestamp": pa.timestamp("s", tz="UTC"),
@@ -33,60 +35,142 @@ PLACE = arrow_schema(PLACE_COLUMNS)
 EXTRACTED = pa.schema([f for f in ALL["reports"] if f.name not in PLACE.names])
 
 
-def _cell_row(cell: CellValue, unit: str) -> dict:
-    """The value in the column its unit asks for, and what the report said there."""
-    v = cell.value
-    if cell.inferred:
-        state = "inferred"
-    elif v is not None:
-        state = "read"
-    elif cell.doubtful:
-        state = "doubtful"
-    else:
-        state = "blank" if cell.blank else "missing"
-    amount = unit == "wan_yuan"
-    return {"value": None if amount or v is None else int(v), "amount": v if amount else None,
-            "unit": unit, "state": state, "inferred": cell.inferred,
-            "span_start": cell.span[0] if cell.span else None,
-            "span_end": cell.span[1] if cell.span else None,
-            "location": cell.where, "confidence": cell.confidence}
+def failure_row(sha256: str, report: Report, extracted_at) -> dict:
+    """A document that did not extract: its `failures` row."""
+    bug = report.internal_error
+    reason = "; ".join(c.detail for c in report.checks if not c.ok and c is not bug) or "failed"
+    return {"source": report.source, "sha256": sha256, "stage": "extract",
+            "kind": "internal" if bug else "report", "status": "failed",
+            "reason": reason, "attachment_url": None, "http_status": None,
+            "at": extracted_at.isoformat(timespec="seconds"),
+            "traceback": bug.detail if bug else None}
 
 
-def report_rows(sha256: str, report: Report, extracted_at, agency_hint=None, year_hint=None) -> dict[str, list[dict]]:
-    """One extracted document's rows for every dataset it belongs in."""
-    if report.status == Status.FAILED:
-        bug = report.internal_error
-        reason = "; ".join(c.detail for c in report.checks if not c.ok and c is not bug) or "failed"
-        return {"failures": [{"source": report.source, "sha256": sha256, "stage": "extract",
-                              "kind": "internal" if bug else "report", "status": "failed",
-                              "reason": reason, "attachment_url": None, "http_status": None,
-                              "at": extracted_at.isoformat(timespec="seconds"),
-                              "traceback": bug.detail if bug else None}]}
-    t = report.template
-    out: dict[str, list[dict]] = {"reports": [{
+def report_row(sha256: str, report: Report, extracted_at, agency_hint=None, year_hint=None) -> dict:
+    """An extracted document's `reports` row (without its place: `with_places`)."""
+    cells = report.cells.values()
+    return {
         "sha256": sha256, "source": report.source, "agency": report.agency,
-        "report_year": report.report_year, "template": t, "status": report.status,
+        "report_year": report.report_year, "template": report.template, "status": report.status,
         "published": report.published, "encoding": report.encoding, "kind": report.kind,
-        "cells_read": sum(c.value is not None and not c.inferred for c in report.cells.values()),
-        "cells_inferred": sum(c.inferred for c in report.cells.values()),
+        "cells_read": sum(c.value is not None and not c.inferred for c in cells),
+        "cells_inferred": sum(c.inferred for c in cells),
         "checks_failed": sum(not c.ok for c in report.checks),
         **{f"{table}_table": str(report.tables[table]) for table in schema.TABLES},
         "agency_hint": agency_hint, "year_hint": year_hint, "place_hint": report.place_hint,
         "parser_version": PARSER_VERSION, "extracted_at": extracted_at,
-    }]}
-    out["cells"] = []
-    wide: dict[tuple[str, str], dict] = {}
-    for key, cell in report.cells.items():
-        table, row, col = key.split(".")
-        fields = _cell_row(cell, schema.unit(t, key))
-        out["cells"].append({"sha256": sha256, "template": t, "table": table, "row": row, "col": col,
-                             "key": key, **fields})
-        number = fields["value"] if fields["amount"] is None else fields["amount"]
-        wide.setdefault((table, row), {"sha256": sha256, "template": t, "row": row})[col] = number
-    for table in schema.TABLES:
-        out[table] = [r for (tb, _), r in wide.items() if tb == table]
-    out["checks"] = [{"sha256": sha256, **c.as_dict()} for c in report.checks]
-    return out
+    }
+
+
+def cell_state(cell: CellValue) -> str:
+    if cell.inferred:
+        return "inferred"
+    if cell.value is not None:
+        return "read"
+    if cell.doubtful:
+        return "doubtful"
+    return "blank" if cell.blank else "missing"
+
+
+class _Form:
+    """What every report of one template shares in the datasets: its keys in order, the cells'
+    fixed columns as Arrow arrays, and where each wide table's column takes its numbers from.
+    A report's ~200 cells then cost a few list comprehensions, not ~200 row dicts."""
+
+    FIXED = ("template", "table", "row", "col", "key", "unit")
+
+    def __init__(self, template: str):
+        self.template = template
+        self.keys = schema.keys(template)
+        units = [schema.unit(template, k) for k in self.keys]
+        self.amounts = [u == "wan_yuan" for u in units]
+        parts = [k.split(".") for k in self.keys]
+        fixed = {"template": [template] * len(self.keys), "table": [p[0] for p in parts],
+                 "row": [p[1] for p in parts], "col": [p[2] for p in parts], "key": list(self.keys),
+                 "unit": units}
+        self.fixed = {name: pa.array(v, pa.string()) for name, v in fixed.items()}
+        where = {k: i for i, k in enumerate(self.keys)}
+        # per wide table: its rows in the form's order, and per column the index of each row's
+        # cell among the report's numbers (len(keys): a None put after them, the form has no such cell)
+        self.wide: dict[str, tuple[list[str], dict[str, list[int]]]] = {}
+        for table in schema.TABLES:
+            rows = list(schema.rows(template, table))
+            self.wide[table] = (rows, {c.name: [where.get(f"{table}.{r}.{c.name}", len(self.keys)) for r in rows]
+                                       for c in wide_columns(table)})
+
+
+@cache
+def _form(template: str) -> _Form:
+    return _Form(template)
+
+
+class BatchRows:
+    """An extraction batch's rows, held column by column as each document is added (a batch's
+    100,000 cell dicts, held to the end and read back by pyarrow, took more memory, and more
+    time, than extracting them); a cell's fixed columns (key, unit …) are the template's."""
+
+    def __init__(self):
+        self.columns: dict[str, dict[str, list]] = {}
+        self.cell_forms: list[_Form] = []  # the template of each report whose cells were added
+
+    def add(self, sha256: str, report: Report, extracted_at, agency_hint=None, year_hint=None) -> None:
+        """One extracted document's rows in every dataset it belongs in."""
+        if report.status == Status.FAILED:
+            self._rows("failures", [failure_row(sha256, report, extracted_at)])
+            return
+        assert report.template is not None  # an extracted report has one
+        form = _form(report.template)
+        self._rows("reports", [report_row(sha256, report, extracted_at, agency_hint, year_hint)])
+        self._cells(sha256, form, [report.cells[k] for k in form.keys])
+        self._rows("checks", [{"sha256": sha256, **c.as_dict()} for c in report.checks])
+
+    def _rows(self, name: str, rows: list[dict]) -> None:
+        columns = self._columns(name)
+        for column, values in columns.items():
+            values.extend([r.get(column) for r in rows])
+
+    def _columns(self, name: str) -> dict[str, list]:
+        """The dataset's columns as lists (but the cells' fixed ones: `cell_forms`)."""
+        if name not in self.columns:
+            fixed = _Form.FIXED if name == "cells" else ()
+            self.columns[name] = {f.name: [] for f in BATCH[name] if f.name not in fixed}
+        return self.columns[name]
+
+    def _cells(self, sha256: str, form: _Form, cells: list[CellValue]) -> None:
+        values = [c.value for c in cells]
+        numbers = [v if v is None or amount else int(v) for v, amount in zip(values, form.amounts, strict=True)]
+        out = self._columns("cells")
+        n = len(cells)
+        out["sha256"].extend([sha256] * n)
+        out["value"].extend([None if amount else v for v, amount in zip(numbers, form.amounts, strict=True)])
+        out["amount"].extend([v if amount else None for v, amount in zip(values, form.amounts, strict=True)])
+        out["state"].extend([cell_state(c) for c in cells])
+        out["inferred"].extend([c.inferred for c in cells])
+        spans = [c.span for c in cells]
+        out["span_start"].extend([s[0] if s else None for s in spans])
+        out["span_end"].extend([s[1] if s else None for s in spans])
+        out["location"].extend([c.where for c in cells])
+        out["confidence"].extend([c.confidence for c in cells])
+        self.cell_forms.append(form)
+        numbers.append(None)  # what a wide column takes where the form has no cell
+        for table, (rows, sources) in form.wide.items():
+            wide = self._columns(table)
+            wide["sha256"].extend([sha256] * len(rows))
+            wide["template"].extend([form.template] * len(rows))
+            wide["row"].extend(rows)
+            for column, at in sources.items():
+                wide[column].extend([numbers[i] for i in at])
+
+    def tables(self) -> dict[str, pa.Table]:
+        """Each dataset a document gave rows for (maybe none), as a table."""
+        out = {}
+        for name, columns in self.columns.items():
+            schema_ = BATCH[name]
+            arrays = {c: pa.array(v, schema_.field(c).type) for c, v in columns.items()}
+            if name == "cells":
+                arrays.update({c: pa.concat_arrays([f.fixed[c] for f in self.cell_forms]) for c in _Form.FIXED})
+            out[name] = pa.table({f.name: arrays[f.name] for f in schema_}, schema=schema_)
+        return out
 
 
 def fetch_failure(entry) -> dict:
@@ -116,26 +200,6 @@ BATCH = {**ALL, "reports": EXTRACTED}
 
 def to_table(name: str, rows: list[dict], schemas: dict = BATCH) -> pa.Table:
     return pa.Table.from_pylist(rows, schema=schemas[name])
-
-
-class BatchRows:
-    """An extraction batch's rows, held column by column as each document's are added: its
-    row dicts go while they are fresh (a batch's 100,000 cell dicts, held to the end and read
-    back by pyarrow, took more memory, and more time, than extracting them)."""
-
-    def __init__(self):
-        self.columns: dict[str, dict[str, list]] = {}
-
-    def add(self, rows: dict[str, list[dict]]) -> None:
-        for name, items in rows.items():
-            columns = self.columns.setdefault(name, {f.name: [] for f in BATCH[name]})
-            for column, values in columns.items():
-                values.extend([r.get(column) for r in items])
-
-    def tables(self) -> dict[str, pa.Table]:
-        """Each dataset a document gave rows for (maybe none), as a table."""
-        return {name: pa.table({c: pa.array(v, BATCH[name].field(c).type) for c, v in columns.items()},
-                               schema=BATCH[name]) for name, columns in self.columns.items()}
 
 
 def with_places(reports: pa.Table, overrides: list[dict], current: dict[str, str] | None = None) -> pa.Table:

@@ -352,6 +352,17 @@ def _outcomes(db: Path, result: dict) -> dict:
     return outcomes(db)
 
 
+# inputs listed per outcome on the console: a night of 10,000 documents is not read line by
+# line there (and rich took 10 s to print 4,000 lines); `xxgk run --json` lists every one
+MAX_LISTED = 50
+
+
+def _more(console: Console, count: int, outcome: str) -> None:
+    if count > MAX_LISTED:
+        console.print(f"… and {count - MAX_LISTED} more {outcome}: `xxgk run --json` lists every input, "
+                      "the release's `sources` and `failures` too", soft_wrap=True)
+
+
 def pipeline_summary(console: Console, db: Path, result: dict) -> int:
     """What became of every input; returns how many inputs did not become a report."""
     from xxgk.transform.warehouse import query_connection
@@ -362,12 +373,14 @@ def pipeline_summary(console: Console, db: Path, result: dict) -> int:
     console.rule("xxgk run")
     console.print(f"documents {c['inputs']} · extracted {c['extracted']} (ok {c['ok']}, warnings {c['warning']}) · "
                   f"failed {c['failed']} · extracted this run {now}", soft_wrap=True)
-    for i in inputs:
-        if i["outcome"] == "warning":
-            console.print(Text.assemble(("!", "yellow"), f" {i['source']}: {', '.join(i['warnings'])}"), soft_wrap=True)
-    for i in inputs:
-        if i["outcome"] == "failed":
-            console.print(Text.assemble(("✗", "red"), f" {i['source']} ({i['stage']}): {i['reason']}"), soft_wrap=True)
+    warned = [i for i in inputs if i["outcome"] == "warning"]
+    for i in warned[:MAX_LISTED]:
+        console.print(Text.assemble(("!", "yellow"), f" {i['source']}: {', '.join(i['warnings'])}"), soft_wrap=True)
+    _more(console, len(warned), "with warnings")
+    failed = [i for i in inputs if i["outcome"] == "failed"]
+    for i in failed[:MAX_LISTED]:
+        console.print(Text.assemble(("✗", "red"), f" {i['source']} ({i['stage']}): {i['reason']}"), soft_wrap=True)
+    _more(console, len(failed), "failed")
     if not inputs:
         console.print("nothing to do: no inputs were ingested or fetched, so the release is empty", soft_wrap=True)
     elif not now and result.get("publish", {}).get("kept"):

@@ -211,14 +211,21 @@ class _RowBuilder:
                 row.cells = [_remap(frags, c) for c in row.cells]
                 self.rows.append(row)
             return
-        # Re-read the prose line as plain text so numbers in it split off like in text layers.
-        joined = _join(frags)
-        row = plain_row(_Mapped(frags), 0, len(text))
-        row.cells = [c for c in (_remap(frags, c) for c in row.cells) if c.text]
+        # Re-read the prose line as plain text so numbers in it split off like in text layers:
+        # in place when it is one piece of the source as it stands (most lines), else mapped
+        if len(frags) == 1 and frags[0].end - frags[0].start == len(text):
+            row = plain_row(self.source, frags[0].start, frags[0].end)
+            row.cells = [Cell(" ".join(c.text.split()), c.start, c.end) for c in row.cells]
+        else:
+            row = plain_row(_Mapped(frags), 0, len(text))
+            row.cells = [_remap(frags, c) for c in row.cells]
+        row.cells = [c for c in row.cells if c.text]
         if row.cells:
             self.rows.append(row)
-        elif joined.text:
-            self.rows.append(Row([joined]))
+        else:
+            joined = _join(frags)
+            if joined.text:
+                self.rows.append(Row([joined]))
 
     # -- where we are
     def _open_table(self):
