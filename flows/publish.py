@@ -1,9 +1,10 @@
 """Publish every extraction batch as one parquet release and rebuild the DuckDB views; and
-what became of every input of a release (`outcomes`), as `xxgk run` prints it and as the
-run's Prefect artifact shows it."""
+what became of every input of a release (`outcome_counts`, `inputs`), as `xxgk run` prints it
+and as the run's Prefect artifact shows it."""
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
 from prefect import flow, get_run_logger
@@ -39,44 +40,64 @@ def publish_flow(data: str = "data", places: str | None = None) -> dict:
 
 OUTCOME_WORDS = {"ok": "extracted", "warning": "extracted with warnings", "failed": "failed"}
 
+# Every input of the release with its outcome, one row each: a report (ok or warning, with the
+# checks it did not pass) or a failure (its stage, kind and reason). `attention` sorts failures,
+# then warnings, then the rest.
+_INPUTS = """
+    SELECT * FROM (
+        SELECT r.source, r.status AS outcome, r.agency, r.report_year AS year,
+               CASE WHEN r.status = 'warning' THEN coalesce((SELECT list(c.name ORDER BY c.name) FROM checks c
+                                                            WHERE c.sha256 = r.sha256 AND NOT c.ok), []) END
+               AS warnings, NULL AS stage, NULL AS kind, NULL AS reason, 0 AS part
+        FROM reports r
+        UNION ALL
+        SELECT source, 'failed', NULL, NULL, NULL, stage, kind, reason, 1 FROM failures)
+    WHERE $outcome IS NULL OR outcome = $outcome
+    ORDER BY CASE WHEN $attention THEN CASE outcome WHEN 'failed' THEN 0 WHEN 'warning' THEN 1 ELSE 2 END END,
+             source, part
+    LIMIT $limit"""
 
-def outcomes(db: Path) -> dict:
-    """What became of every input of the release behind `db` (read through the analysts'
-    sandbox, so it answers while another program holds the file): counts, and per input its
-    `outcome`: ok (a report, every check passed), warning (a report, with the checks it did not
-    pass) or failed (with the stage, kind and reason), sorted by source."""
+
+def outcome_counts(db: Path) -> dict:
+    """The release behind `db` and how many of its inputs became a report (ok, or with
+    warnings) or failed (read through the analysts' sandbox, so it answers while another
+    program holds the file)."""
     from xxgk.transform.warehouse import query_connection
 
-    con = query_connection(db)
-    try:
-        reports = con.execute("SELECT source, status, agency, report_year FROM reports").fetchall()
-        warned = dict(con.execute("""SELECT r.source, list(c.name ORDER BY c.name)
-                                     FROM reports r JOIN checks c USING (sha256)
-                                     WHERE r.status = 'warning' AND NOT c.ok GROUP BY r.source""").fetchall())
-        failed = con.execute("SELECT source, stage, kind, reason FROM failures").fetchall()
-    finally:
-        con.close()
-    inputs: list[dict] = []
-    for source, status, agency, year in reports:
-        item = {"source": source, "outcome": status, "agency": agency, "year": year}
-        if status == "warning":
-            item["warnings"] = warned.get(source, [])
-        inputs.append(item)
-    inputs += [{"source": source, "outcome": "failed", "stage": stage, "kind": kind, "reason": reason}
-               for source, stage, kind, reason in failed]
-    inputs.sort(key=lambda i: i["source"])
-    counts = {o: sum(i["outcome"] == o for i in inputs) for o in OUTCOME_WORDS}
+    with query_connection(db) as con:
+        by_status = dict(con.execute("SELECT status, count(*) FROM reports GROUP BY status").fetchall())
+        (failed,) = con.execute("SELECT count(*) FROM failures").fetchone() or (0,)
+    ok, warning = by_status.get("ok", 0), by_status.get("warning", 0)
     current = db.parent / "current"
     return {"release": current.resolve().name if current.exists() else None,
-            "counts": {"inputs": len(inputs), "extracted": counts["ok"] + counts["warning"], **counts},
-            "inputs": inputs}
+            "counts": {"inputs": ok + warning + failed, "extracted": ok + warning, "ok": ok, "warning": warning,
+                       "failed": failed}}
+
+
+def inputs(db: Path, outcome: str | None = None, limit: int | None = None, attention: bool = False) -> Iterator[dict]:
+    """What became of each input of the release behind `db`, sorted by source (`attention`:
+    failures first, then warnings), read a thousand at a time, so that a release of any size
+    is listed in the same memory: per input its `outcome`, ok or warning (a report: `agency`,
+    `year`; a warning's `warnings`, the checks it did not pass) or failed (`stage`, `kind`,
+    `reason`)."""
+    from xxgk.transform.warehouse import query_connection
+
+    with query_connection(db) as con:
+        cur = con.execute(_INPUTS, {"outcome": outcome, "attention": attention, "limit": limit})
+        while rows := cur.fetchmany(1000):
+            for source, status, agency, year, warnings, stage, kind, reason, _ in rows:
+                if status == "failed":
+                    yield {"source": source, "outcome": status, "stage": stage, "kind": kind, "reason": reason}
+                elif status == "warning":
+                    yield {"source": source, "outcome": status, "agency": agency, "year": year, "warnings": warnings}
+                else:
+                    yield {"source": source, "outcome": status, "agency": agency, "year": year}
 
 
 # Prefect's server refuses to publish an event over ~1.5 MB, and an artifact is one: at 10,000
 # inputs the whole table was 2.1 MB (and two warnings on the console). The rows needing a look
 # come first; the whole list is in the release (`sources`, `failures`) and `xxgk run --json`.
 MAX_ARTIFACT_ROWS = 2000
-_ATTENTION = {"failed": 0, "warning": 1, "ok": 2}
 
 
 def outcomes_artifact(summary: dict, extracted_now: int, db: Path) -> None:
@@ -86,9 +107,8 @@ def outcomes_artifact(summary: dict, extracted_now: int, db: Path) -> None:
     from prefect.artifacts import create_table_artifact
 
     c = summary["counts"]
-    inputs = sorted(summary["inputs"], key=lambda i: _ATTENTION[i["outcome"]])[:MAX_ARTIFACT_ROWS]
-    shown = "" if len(inputs) == c["inputs"] else (
-        f" · the table shows {len(inputs)} of them, failures and warnings first (all: `xxgk run --json`, "
+    shown = "" if c["inputs"] <= MAX_ARTIFACT_ROWS else (
+        f" · the table shows {MAX_ARTIFACT_ROWS} of them, failures and warnings first (all: `xxgk run --json`, "
         "or the release's `sources` and `failures`)")
     description = (f"**{c['inputs']} inputs**: {c['ok']} extracted, {c['warning']} extracted with warnings, "
                    f"{c['failed']} failed · {extracted_now} extracted by this run · release "
@@ -96,7 +116,7 @@ def outcomes_artifact(summary: dict, extracted_now: int, db: Path) -> None:
     table = [{"source": i["source"], "outcome": OUTCOME_WORDS[i["outcome"]], "agency": i.get("agency") or "",
               "year": i.get("year") or "",
               "detail": "; ".join(i.get("warnings", [])) if i["outcome"] != "failed"
-              else f"{i['stage']}: {i['reason']}"} for i in inputs]
+              else f"{i['stage']}: {i['reason']}"} for i in inputs(db, limit=MAX_ARTIFACT_ROWS, attention=True)]
     create_table_artifact(table=table, key="xxgk-run", description=description)
 
 

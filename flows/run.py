@@ -15,7 +15,7 @@ from xxgk.flows import processes, progress, settings
 from xxgk.flows.crawl import crawl_flow
 from xxgk.flows.extract import extract_flow, task_runner
 from xxgk.flows.ingest import ingest_flow
-from xxgk.flows.publish import outcomes, outcomes_artifact, publish_flow
+from xxgk.flows.publish import outcome_counts, outcomes_artifact, publish_flow
 from xxgk.ingest.raw_store import RawStore
 
 
@@ -23,7 +23,8 @@ from xxgk.ingest.raw_store import RawStore
 def run_flow(folder: str | None = None, urls: str | None = None, data: str = "data",
              runner: str | None = None, crawl_delay: float | None = None, sites: str | None = None) -> dict:
     """Each step logs its counts (the run's log in Prefect); the run leaves an artifact, `xxgk-run`,
-    saying what became of every input; `summary` in the result holds the same."""
+    saying what became of every input; `summary` in the result holds the counts (every input:
+    `publish.inputs`)."""
     logger = get_run_logger()
     raw, processed = settings.data_paths(data)
     manifest = RawStore(raw).manifest_path
@@ -49,7 +50,7 @@ def run_flow(folder: str | None = None, urls: str | None = None, data: str = "da
         db = processed / "xxgk.duckdb"
         out["flow_run"] = flow_run.name
         try:
-            out["summary"] = outcomes(db)
+            out["summary"] = outcome_counts(db)
         except Exception as e:  # noqa: BLE001  (published: what is said of it must not fail the run)
             logger.warning("could not read what became of every input from %s: %r", db, e)
             return out
@@ -90,14 +91,7 @@ def main(argv=None):
     a = p.parse_args(argv)
     if not (a.folder or a.urls or a.sites):
         p.error("nothing to read: give --folder DIR, --urls FILE and/or --sites FILE")
-    processes.main(a.data, lambda: _brief(run_flow(a.folder, a.urls, a.data, a.runner, sites=a.sites)))
-
-
-def _brief(result: dict) -> dict:
-    """The run's result with its summary's counts, not every input (`xxgk run --json` has those)."""
-    if "summary" in result:
-        result = {**result, "summary": {k: v for k, v in result["summary"].items() if k != "inputs"}}
-    return result
+    processes.main(a.data, lambda: run_flow(a.folder, a.urls, a.data, a.runner, sites=a.sites))
 
 
 if __name__ == "__main__":

@@ -62,7 +62,7 @@ def report_row(sha256: str, report: Report, extracted_at, agency_hint=None, year
     }
 
 
-def cell_state(cell: CellValue) -> str:
+def _cell_state(cell: CellValue) -> str:
     if cell.inferred:
         return "inferred"
     if cell.value is not None:
@@ -144,7 +144,7 @@ class BatchRows:
         out["sha256"].extend([sha256] * n)
         out["value"].extend([None if amount else v for v, amount in zip(numbers, form.amounts, strict=True)])
         out["amount"].extend([v if amount else None for v, amount in zip(values, form.amounts, strict=True)])
-        out["state"].extend([cell_state(c) for c in cells])
+        out["state"].extend([_cell_state(c) for c in cells])
         out["inferred"].extend([c.inferred for c in cells])
         spans = [c.span for c in cells]
         out["span_start"].extend([s[0] if s else None for s in spans])

@@ -342,14 +342,14 @@ def _json(v):
     return v
 
 
-def _outcomes(db: Path, result: dict) -> dict:
-    """What became of every input: the run's own account (`run_flow`'s `summary`), or read
+def _summary(db: Path, result: dict) -> dict:
+    """The release and its counts: the run's own account (`run_flow`'s `summary`), or read
     from the database."""
     if "summary" in result:
         return result["summary"]
-    from xxgk.flows.publish import outcomes
+    from xxgk.flows.publish import outcome_counts
 
-    return outcomes(db)
+    return outcome_counts(db)
 
 
 # inputs listed per outcome on the console: a night of 10,000 documents is not read line by
@@ -365,23 +365,22 @@ def _more(console: Console, count: int, outcome: str) -> None:
 
 def pipeline_summary(console: Console, db: Path, result: dict) -> int:
     """What became of every input; returns how many inputs did not become a report."""
+    from xxgk.flows.publish import inputs
     from xxgk.transform.warehouse import query_connection
 
-    summary = _outcomes(db, result)
-    c, inputs = summary["counts"], summary["inputs"]
+    summary = _summary(db, result)
+    c = summary["counts"]
     now = result.get("extract", {}).get("extracted", 0)
     console.rule("xxgk run")
     console.print(f"documents {c['inputs']} · extracted {c['extracted']} (ok {c['ok']}, warnings {c['warning']}) · "
                   f"failed {c['failed']} · extracted this run {now}", soft_wrap=True)
-    warned = [i for i in inputs if i["outcome"] == "warning"]
-    for i in warned[:MAX_LISTED]:
+    for i in inputs(db, "warning", MAX_LISTED):
         console.print(Text.assemble(("!", "yellow"), f" {i['source']}: {', '.join(i['warnings'])}"), soft_wrap=True)
-    _more(console, len(warned), "with warnings")
-    failed = [i for i in inputs if i["outcome"] == "failed"]
-    for i in failed[:MAX_LISTED]:
+    _more(console, c["warning"], "with warnings")
+    for i in inputs(db, "failed", MAX_LISTED):
         console.print(Text.assemble(("✗", "red"), f" {i['source']} ({i['stage']}): {i['reason']}"), soft_wrap=True)
-    _more(console, len(failed), "failed")
-    if not inputs:
+    _more(console, c["failed"], "failed")
+    if not c["inputs"]:
         console.print("nothing to do: no inputs were ingested or fetched, so the release is empty", soft_wrap=True)
     elif not now and result.get("publish", {}).get("kept"):
         console.print(f"nothing new: no document to extract; release {summary['release']} kept as it was",
@@ -404,12 +403,19 @@ def pipeline_summary(console: Console, db: Path, result: dict) -> int:
 def pipeline_json(db: Path, result: dict) -> int:
     """`xxgk run --json`: one object on stdout, the counts and every input's outcome; returns
     how many inputs did not become a report."""
-    summary = _outcomes(db, result)
+    from xxgk.flows.publish import inputs
+
+    summary = _summary(db, result)
     steps = {k: result[k] for k in ("ingest", "crawl", "extract", "publish") if k in result}
     out = {"release": summary["release"], "database": str(db), "flow_run": result.get("flow_run"),
            "counts": {**summary["counts"], "extracted_this_run": result.get("extract", {}).get("extracted", 0)},
-           "steps": steps, "inputs": summary["inputs"]}
-    print(json.dumps(out, ensure_ascii=False, default=str))
+           "steps": steps}
+    # the inputs written as they are read: a release of any size is listed in the same memory
+    write = sys.stdout.write
+    write(json.dumps(out, ensure_ascii=False, default=str)[:-1] + ', "inputs": [')
+    for n, i in enumerate(inputs(db)):
+        write((", " if n else "") + json.dumps(i, ensure_ascii=False, default=str))
+    write("]}\n")
     return summary["counts"]["failed"]
 
 
