@@ -45,6 +45,9 @@ class Section:
 
 def _heading_text(row: Row) -> str | None:
     # a heading may sit in a table (a whole report laid out in one), but then alone in its row
+    if len(row.cells) == 1:  # most rows: prose, a heading
+        text = row.cells[0].text
+        return text if text and len(text) <= _HEADING_MAX else None
     most = 1 if row.table else 2
     cells: list[str] = []
     for c in row.cells:

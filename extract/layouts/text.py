@@ -22,7 +22,7 @@ from xxgk.extract.numbers import parse_values
 
 _FOOTER = regex.compile(r"^\s*[-—–]{1,2}\s*\d{1,3}\s*[-—–]{1,2}\s*$|^\s*第\s*\d+\s*页(\s*共\s*\d+\s*页)?\s*$")
 # what a footer or a pipe row starts with: most lines start otherwise
-_SPECIAL_FIRST = ("-", "—", "–", "第", "|")
+_SPECIAL_FIRST = "-—–第|"
 _MD_SEPARATOR = regex.compile(r"^\s*\|?(\s*:?-{2,}:?\s*\|)+\s*:?-*:?\s*$")
 _MD_MARKS = regex.compile(r"^\s*(#{1,6}\s+|\*\*)|\*\*\s*$")
 _MD_ONLY = regex.compile(r"#{1,6}|\*+")
@@ -71,7 +71,7 @@ class _Reader:
             self._blank(line, start)
             return
         gap, self.blank_run = self.blank_run, 0
-        special = stripped.startswith(_SPECIAL_FIRST)
+        special = stripped[0] in _SPECIAL_FIRST  # (startswith a tuple parses its arguments: slower)
         if special and _FOOTER.match(line):
             return
         if self.pipe:
@@ -192,11 +192,12 @@ def _split(text: str, start: int, end: int, sep: str) -> list[Cell]:
         return _marked_split(text, start, seg.split(sep))
     cells, pos = [], start
     for part in seg.split(sep):
-        inner = part.strip()
-        if not inner:
+        lead = part.lstrip()
+        if not lead:
             cells.append(Cell("", pos, pos))
         else:
-            a = pos + part.find(inner)  # past the leading whitespace
+            inner = lead.rstrip()
+            a = pos + len(part) - len(lead)  # past the leading whitespace
             cells.append(Cell(inner, a, a + len(inner)))
         pos += len(part) + 1
     return cells
