@@ -21,8 +21,7 @@ from xxgk.extract.document import Cell, Row
 from xxgk.extract.numbers import parse_values
 
 _FOOTER = regex.compile(r"^\s*[-—–]{1,2}\s*\d{1,3}\s*[-—–]{1,2}\s*$|^\s*第\s*\d+\s*页(\s*共\s*\d+\s*页)?\s*$")
-# what a footer or a pipe row starts with: most lines start otherwise
-_SPECIAL_FIRST = "-—–第|"
+_FOOTER_FIRST = "-—–第"  # what a footer starts with: most lines start otherwise
 _MD_SEPARATOR = regex.compile(r"^\s*\|?(\s*:?-{2,}:?\s*\|)+\s*:?-*:?\s*$")
 _MD_MARKS = regex.compile(r"^\s*(#{1,6}\s+|\*\*)|\*\*\s*$")
 _MD_ONLY = regex.compile(r"#{1,6}|\*+")
@@ -71,15 +70,15 @@ class _Reader:
             self._blank(line, start)
             return
         gap, self.blank_run = self.blank_run, 0
-        special = stripped[0] in _SPECIAL_FIRST  # (startswith a tuple parses its arguments: slower)
-        if special and _FOOTER.match(line):
+        first = stripped[0]
+        if first in _FOOTER_FIRST and _FOOTER.match(line):
             return
         if self.pipe:
             if line[0].isspace():  # cells broken over lines come indented: the row goes on
                 self.pipe = (self.pipe[0], start + len(line))
                 return
             self._close_pipe()  # an unindented line ends it
-        if special and stripped[0] == "|":
+        if first == "|":
             self._pipe_line(line, stripped, start)
         elif self.tabs and "\t" in line:
             self._tab_line(line, start)
@@ -115,7 +114,8 @@ class _Reader:
             self._close_block()
         if "--" in line and _MD_SEPARATOR.match(line):
             return
-        if stripped.count("|") >= 2 and stripped.endswith("|") and stripped.strip("| "):
+        # the line starts with a bar: ending with another, it is a whole row
+        if stripped[-1] == "|" and stripped.strip("| "):
             self.rows.append(_pipe_row(self.text, start, start + len(line)))
         else:
             self.pipe = (start, start + len(line))
@@ -213,8 +213,8 @@ def _marked_split(text: str, start: int, parts: list[str]) -> list[Cell]:
 
 def _pipe_row(text: str, start: int, end: int) -> Row:
     seg = text[start:end]
-    first = start + seg.index("|") + 1 if "|" in seg else start
-    last = start + seg.rindex("|") if "|" in seg else end
+    bar = seg.find("|")
+    first, last = (start + bar + 1, start + seg.rfind("|")) if bar >= 0 else (start, end)
     if last <= first:
         return Row([], grid=True, table=True)
     cells = _split(text, first, last, "|")
