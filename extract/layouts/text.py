@@ -55,7 +55,7 @@ class _Reader:
     def __init__(self, text: str):
         self.text = text
         self.rows: list[Row] = []
-        self.block: list[Cell] | None = None        # one-cell-per-line row being gathered
+        self.block: list[Cell] = []                 # one-cell-per-line row being gathered
         self.pipe: tuple[int, int] | None = None    # a pipe row broken over lines: (start, end)
         self.blank_run = 0
         # Which layouts the text can hold at all: most texts have no tabs, or no markdown marks,
@@ -82,7 +82,7 @@ class _Reader:
             self._pipe_line(line, stripped, start)
         elif self.tabs and "\t" in line:
             self._tab_line(line, start)
-        elif self.block is not None:
+        elif self.block:
             self._wrapped(start, start + len(line))
         else:
             if self.marks and ("#" in line or "*" in line) or self.odd_spaces and _MARKED.search(line):
@@ -105,12 +105,12 @@ class _Reader:
         if "\t" in line:
             self._tab_line(line, start)
         else:
-            if self.block is not None:
+            if self.block:
                 self._close_block()
             self.blank_run += 1
 
     def _pipe_line(self, line: str, stripped: str, start: int):
-        if self.block is not None:
+        if self.block:
             self._close_block()
         if "--" in line and _MD_SEPARATOR.match(line):
             return
@@ -122,40 +122,31 @@ class _Reader:
 
     def _tab_line(self, line: str, start: int):
         if line[0] == "\t" and line.count("\t") == 1:  # one cell per line
-            self._gather(_cell(self.text, start + 1, start + len(line)))
+            self.block.append(_cell(self.text, start + 1, start + len(line)))
             return
         # trailing tabs are padding to the widest row: no cells there
         cells = _split(self.text, start, start + len(line.rstrip()), "\t")
         if line[0] == "\t":
             filled = [c for c in cells if c.text]
             if len(filled) <= 1:  # one cell per line, the cell itself tab-separated or blank
-                self._gather(filled[0] if filled else Cell("", start, start))
+                self.block.append(filled[0] if filled else Cell("", start, start))
                 return
-        if self.block is not None:
+        if self.block:
             self._close_block()
         self.rows.append(Row(cells))
 
-    def _gather(self, cell: Cell):
-        """One cell per line: gathered until a blank line ends the row."""
-        if self.block is None:
-            self.block = [cell]
-        else:
-            self.block.append(cell)
-
     def _wrapped(self, start: int, end: int):
         """A line without tabs inside a one-cell-per-line row continues its last cell."""
-        block = self.block
-        assert block is not None
-        if block and block[-1].text:
-            last = block[-1]
-            block[-1] = Cell(self.text[last.start:end].strip(), last.start, end)
+        last = self.block[-1]
+        if last.text:
+            last.text, last.end = self.text[last.start:end].strip(), end
         else:
-            block.append(_cell(self.text, start, end))
+            self.block.append(_cell(self.text, start, end))
 
     def _close_block(self):
         if self.block:
             self.rows.append(Row(self.block))
-        self.block = None
+            self.block = []
 
     def _close_pipe(self):
         if self.pipe:
