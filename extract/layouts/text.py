@@ -116,7 +116,7 @@ class _Reader:
             return
         # the line starts with a bar: ending with another, it is a whole row
         if stripped[-1] == "|" and stripped.strip("| "):
-            self.rows.append(_pipe_row(self.text, start, start + len(line)))
+            self.rows.append(_pipe_row(self.text, line, start))
         else:
             self.pipe = (start, start + len(line))
 
@@ -125,7 +125,7 @@ class _Reader:
             self.block.append(_cell(self.text, start + 1, start + len(line)))
             return
         # trailing tabs are padding to the widest row: no cells there
-        cells = _split(self.text, start, start + len(line.rstrip()), "\t")
+        cells = _split(self.text, line.rstrip(), start, "\t")
         if line[0] == "\t":
             filled = [c for c in cells if c.text]
             if len(filled) <= 1:  # one cell per line, the cell itself tab-separated or blank
@@ -150,7 +150,8 @@ class _Reader:
 
     def _close_pipe(self):
         if self.pipe:
-            self.rows.append(_pipe_row(self.text, *self.pipe))
+            start, end = self.pipe
+            self.rows.append(_pipe_row(self.text, self.text[start:end], start))
         self.pipe = None
 
 
@@ -176,9 +177,8 @@ def _cell(text: str, start: int, end: int) -> Cell:
     return Cell(inner, start + left, start + left + len(inner))
 
 
-def _split(text: str, start: int, end: int, sep: str) -> list[Cell]:
-    """The cells of text[start:end] between the separators, trimmed."""
-    seg = text[start:end]
+def _split(text: str, seg: str, start: int, sep: str) -> list[Cell]:
+    """The cells of `seg` (text[start:start + len(seg)]) between the separators, trimmed."""
     if "#" in seg or "*" in seg:  # markdown marks: trimmed cell by cell
         return _marked_split(text, start, seg.split(sep))
     cells, pos = [], start
@@ -202,14 +202,14 @@ def _marked_split(text: str, start: int, parts: list[str]) -> list[Cell]:
     return cells
 
 
-def _pipe_row(text: str, start: int, end: int) -> Row:
-    seg = text[start:end]
+def _pipe_row(text: str, seg: str, start: int) -> Row:
+    """The row of `seg` (text[start:start + len(seg)]): its cells between the outer bars."""
     bar = seg.find("|")
-    first, last = (start + bar + 1, start + seg.rfind("|")) if bar >= 0 else (start, end)
+    first, last = (bar + 1, seg.rfind("|")) if bar >= 0 else (0, len(seg))
     if last <= first:
         return Row([], grid=True, table=True)
-    cells = _split(text, first, last, "|")
-    inner = text[first:last]
+    inner = seg[first:last]
+    cells = _split(text, inner, start + first, "|")
     if "  " in inner or not inner.isprintable():
         for c in cells:  # cells broken over lines arrive with newlines inside: folded to spaces
             if "  " in c.text or not c.text.isprintable():  # (any other space is unprintable)
