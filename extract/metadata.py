@@ -29,6 +29,10 @@ _SOURCE = regex.compile(rf"(?:{'|'.join(_SOURCE_WORDS)})\s*[:：]\s*\n?\s*(?P<na
 _ORGAN = regex.compile(r"(?P<name>[\p{Han}]{2,20}?"
                        r"(?:人民政府办公室|人民政府办公厅|人民政府|管理委员会|管委会|委员会|办公室|管理区|局|厅|办)"
                        r"(?![理法事公]))")
+# how far past its start an _ORGAN match attempt reads: 20 characters of name, the longest organ
+# word, the character the lookahead tests
+_ORGAN_READS = 20 + len("人民政府办公室") + 1
+_ORGAN_HEAD = 300  # most texts name an organ in their first lines
 _DATE = regex.compile(r"(?P<y>20\d{2})\s*[-年./]\s*(?P<m>\d{1,2})\s*[-月./]\s*(?P<d>\d{1,2})\s*日?")
 _PUBLISHED_WORDS = ("发布时间", "发布日期", "成文日期", "印发日期")
 _PUBLISHED = regex.compile(rf"(?:{'|'.join(_PUBLISHED_WORDS)})\s*[:：]?\s*\n?\s*" + _DATE.pattern)
@@ -120,8 +124,19 @@ def agency(text: str, title: regex.Match | None) -> str | None:
             name = _clean(part)
             if name:
                 return name
-    m = _ORGAN.search(_without_spaces(text[:3000]))
+    m = _organ(text[:3000])
     return m.group("name") if m else None
+
+
+def _organ(text: str) -> regex.Match | None:
+    """_ORGAN's first match in the text without spaces. The head is searched first (squashing
+    the whole text cost more than the search): a match there that ends _ORGAN_READS characters
+    before the head's end is the whole text's, as no attempt at an earlier start read past it."""
+    head = _without_spaces(text[:_ORGAN_HEAD])
+    m = _ORGAN.search(head)
+    if m and m.end() + _ORGAN_READS <= len(head):
+        return m
+    return _ORGAN.search(_without_spaces(text)) if len(text) > _ORGAN_HEAD else m
 
 
 def _without_spaces(text: str) -> str:

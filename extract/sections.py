@@ -45,6 +45,9 @@ class Section:
 
 def _heading_text(row: Row) -> str | None:
     # a heading may sit in a table (a whole report laid out in one), but then alone in its row
+    if len(row.cells) == 1:  # most rows: prose, a heading
+        text = row.cells[0].text
+        return text if text and len(text) <= _HEADING_MAX else None
     most = 1 if row.table else 2
     cells: list[str] = []
     for c in row.cells:
@@ -70,10 +73,9 @@ def find_sections(rows: list[Row], candidates: Candidates | None = None) -> dict
     chosen = {}
     for n, cands in candidates.items():
         if cands:
-            best = max(score for score, _ in cands)
             # the first of the best: a later repeat (`（续表）`, a mention in section 五) must
             # not cut the section short
-            chosen[n] = min(i for score, i in cands if score == best)
+            chosen[n] = min((-score, i) for score, i in cands)[1]
     ordered = sorted((i, n) for n, i in chosen.items())
     out = {}
     for k, (i, n) in enumerate(ordered):
