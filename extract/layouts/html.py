@@ -20,6 +20,7 @@ from __future__ import annotations
 import html
 import re
 from bisect import bisect_right
+from functools import lru_cache
 
 from xxgk.extract.document import Cell, Row
 from xxgk.extract.layouts import text as text_layout
@@ -62,13 +63,13 @@ def _up_to_tag(names: set[str]) -> re.Pattern:
     and `attrs`. The regex steps over inline tags and comments itself, so Python sees only the
     tags that matter here; every repetition is possessive, so the tokens are those a
     token-by-token walk finds. In the run, `p0` is where its first piece of text starts;
-    `solid` is its first piece of text with more than ASCII spaces, the only one unless `more`
-    matched."""
+    `solid` is its first piece of text with more than ASCII spaces, the only one and no entity
+    unless `more` matched."""
     inline = rf"<(?!/?{_any_case(names)}(?![A-Za-z0-9:_-]))/?{_TAG_REST} | {_COMMENT} | {_DECLARATION}"
     blank = rf"[ \t\r\n]++{_TOKEN_AHEAD}"
     return re.compile(rf"""
         ( (?: {inline} )*+ (?P<p0>)
-          (?: {inline} | {blank} )*+ (?P<solid>[^<]++)? (?: {inline} | {blank} )*+
+          (?: {inline} | {blank} )*+ (?P<solid>[^<&]++)? (?: {inline} | {blank} )*+
           (?P<more> (?: {inline} | [^<]++ | {_STRAY_LT} )++ )? )
         (?: <(?P<end>/)?(?P<tag>[A-Za-z][A-Za-z0-9:_-]*+)(?P<attrs>[^>"']*+(?:(?:"[^"]*+"|'[^']*+')[^>"']*+)*+)>?
           | \Z)""", re.S | re.X)
@@ -126,22 +127,24 @@ class _RowBuilder:
                 sink = self._sink()
                 if sink is not None:
                     sink.append(m)
-            end, tag, attrs = m.group("end", "tag", "attrs")
+            tag = m["tag"]
             if tag is None:
                 return  # the end of the page
             pos = self.pos = m.end()
             tag = tag.lower()
-            if end:
+            if m["end"]:
                 self.handle_endtag(tag)
-            elif attrs.rstrip().endswith("/"):
+                continue
+            attrs = m["attrs"]
+            if attrs.rstrip().endswith("/"):
                 self.handle_startendtag(tag)
-            else:
-                self.handle_starttag(tag, attrs)
-                if tag in _RAW_TEXT:  # not markup: skipped to the closing tag
-                    close = _RAW_END[tag].search(source, pos)
-                    if close is None:
-                        return
-                    pos = close.start()
+                continue
+            self.handle_starttag(tag, attrs)
+            if tag in _RAW_TEXT:  # not markup: skipped to the closing tag
+                close = _RAW_END[tag].search(source, pos)
+                if close is None:
+                    return
+                pos = close.start()
 
     def _next_tag(self) -> re.Pattern:
         """The tags that matter where we are: in a script, a data table or prose."""
@@ -167,7 +170,7 @@ class _RowBuilder:
         if len(runs) != 1:
             return None
         run = runs[0]
-        if run["more"] is not None or self.source.find("&", *run.span(1)) >= 0:
+        if run["more"] is not None:
             return None
         a, b = run.span("solid")
         return [_Fragment(self.source[a:b], a, b)] if a >= 0 else []
@@ -323,8 +326,10 @@ class _Table:
         self.rows: list[list[Slot]] = []
 
 
+@lru_cache(maxsize=256)
 def _spans(attrs: str) -> tuple[int, int]:
-    """A cell's colspan and rowspan."""
+    """A cell's colspan and rowspan. Cached: a table's cells repeat a few sets of attributes
+    (Word's per-column widths and styles), and hashing them is cheaper than reading them."""
     if "span" not in attrs.casefold():
         return 1, 1  # most cells span nothing
     return _span(attrs, "colspan"), _span(attrs, "rowspan")
