@@ -152,11 +152,15 @@ class _RowBuilder:
             return _UP_TO_SKIP
         return _UP_TO_HANDLED if self.in_prose else _UP_TO_IN_TABLE
 
-    def _fragments(self, runs: list[re.Match]) -> list[_Fragment]:
-        """The runs' text: each piece of plain text and each entity a fragment at its offset."""
+    def _fragments(self, runs: list[re.Match], start: int | None = None) -> list[_Fragment]:
+        """The runs' text: each piece of plain text and each entity a fragment at its offset;
+        from `start` in the first run if given, else from its first piece."""
         source, frags = self.source, []
         for run in runs:
-            for m in _PIECE.finditer(source, *run.span(1)):
+            # the markup before a run's first piece is stepped over by the match already
+            begin = run.start("p0") if start is None else start
+            start = None
+            for m in _PIECE.finditer(source, begin, run.end(1)):
                 kind = m.lastgroup
                 if kind is not None:
                     a, b = m.span(kind)
@@ -164,26 +168,22 @@ class _RowBuilder:
                     frags.append(_Fragment(text, a, b))  # an entity's covers all of it
         return frags
 
-    def _solid(self, runs: list[re.Match]) -> list[_Fragment] | None:
-        """The fragments of the runs holding text, if they are one run of one piece of text
-        and ASCII spaces (the common case, read off the run's match), else None."""
-        if len(runs) != 1:
-            return None
-        run = runs[0]
-        if run["more"] is not None:
-            return None
-        a, b = run.span("solid")
-        return [_Fragment(self.source[a:b], a, b)] if a >= 0 else []
-
     def _cell_of(self, runs: list[re.Match], at: int) -> Cell:
         """The open cell's Cell; an empty one sits at its first piece of text, else at `at`."""
-        solid = self._solid(runs)
-        if solid is None:
+        if not runs:
+            return Cell("", at, at)
+        first = runs[0]
+        a, b = first.span("solid")
+        text = self.source[a:b] if a >= 0 else ""
+        if text and not text.isspace():
+            if _solid(runs):
+                return Cell(" ".join(text.split()), a, b)
+            # the blank pieces before the first with text add nothing to a cell
+            return _join(self._fragments(runs, a))
+        if not _solid(runs):
             return _join(self._fragments(runs), at)
-        if solid and solid[0].text.strip():
-            only = solid[0]
-            return Cell(" ".join(only.text.split()), only.start, only.end)
-        start = runs[0].start("p0") if runs[0].start("p0") < runs[0].end(1) else at
+        p0 = first.start("p0")
+        start = p0 if p0 < first.end(1) else at
         return Cell("", start, start)
 
     def _sink(self) -> list[re.Match] | None:
@@ -200,8 +200,10 @@ class _RowBuilder:
         if not runs:
             return
         # spaces around the text are no matter to a line, but are to <pre>
-        frags = None if preformatted else self._solid(runs)
-        if frags is None:
+        if not preformatted and _solid(runs):
+            a, b = runs[0].span("solid")
+            frags = [_Fragment(self.source[a:b], a, b)] if a >= 0 else []
+        else:
             frags = self._fragments(runs)
         if not frags:
             return
@@ -314,6 +316,12 @@ class _RowBuilder:
     def close(self):
         self._end_row()
         self._flush_prose()
+
+
+def _solid(runs: list[re.Match]) -> bool:
+    """Whether the runs are one run of one piece of text and ASCII spaces (the common case):
+    its `solid` group holds all their text."""
+    return len(runs) == 1 and runs[0]["more"] is None
 
 
 class _Table:
