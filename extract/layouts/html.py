@@ -123,10 +123,13 @@ class _RowBuilder:
         while True:
             m = self._next_tag().match(source, pos)
             assert m is not None  # it matches anywhere: at worst an empty run, then the page's end
-            if m.end(1) > pos:
-                sink = self._sink()
-                if sink is not None:
-                    sink.append(m)
+            # the run's text goes to the open cell, the prose line, or nowhere (a script,
+            # between cells)
+            if m.end(1) > pos and not self.skip:
+                if self.cell is not None:
+                    self.cell.append(m)
+                elif self.in_prose:
+                    self.prose.append(m)
             tag = m["tag"]
             if tag is None:
                 return  # the end of the page
@@ -185,14 +188,6 @@ class _RowBuilder:
         p0 = first.start("p0")
         start = p0 if p0 < first.end(1) else at
         return Cell("", start, start)
-
-    def _sink(self) -> list[re.Match] | None:
-        """Where text goes: the open cell, the prose line, or nowhere (a script, between cells)."""
-        if self.skip:
-            return None
-        if self.cell is not None:
-            return self.cell
-        return self.prose if self.in_prose else None
 
     # -- prose
     def _flush_prose(self, preformatted: bool = False):
