@@ -85,22 +85,20 @@ _PIECE = re.compile(rf"""
 _SPAN = {name: re.compile(rf"""\b{name}\s*=\s*["']?\s*([^\s"'>]*)""", re.I) for name in ("colspan", "rowspan")}
 
 
-class _Fragment:
-    __slots__ = ("text", "start", "end")
-
-    def __init__(self, text: str, start: int, end: int):
-        self.text, self.start, self.end = text, start, end
+# A piece of a run's text and its span in the source: (text, start, end). An entity's text is
+# what it stands for and its span covers all of it. (Tuples: a page has hundreds.)
+_Fragment = tuple[str, int, int]
 
 
 def _join(frags: list[_Fragment], at: int = 0) -> Cell:
     """The cell of these fragments; an empty one sits at `at` (right after its opening tag)."""
-    text = "".join(f.text for f in frags)
+    text = "".join([t for t, _, _ in frags])
     if not text.strip():
-        start = frags[0].start if frags else at
+        start = frags[0][1] if frags else at
         return Cell("", start, start)
     # span from the first to the last fragment holding non-space text
-    solid = [f for f in frags if f.text.strip()]
-    return Cell(" ".join(text.split()), solid[0].start, solid[-1].end)
+    solid = [(a, b) for t, a, b in frags if t.strip()]
+    return Cell(" ".join(text.split()), solid[0][0], solid[-1][1])
 
 
 class _RowBuilder:
@@ -168,7 +166,7 @@ class _RowBuilder:
                 if kind is not None:
                     a, b = m.span(kind)
                     text = source[a:b] if kind == "plain" else _entity(source[a:b])
-                    frags.append(_Fragment(text, a, b))  # an entity's covers all of it
+                    frags.append((text, a, b))
         return frags
 
     def _cell_of(self, runs: list[re.Match], at: int) -> Cell:
@@ -197,12 +195,12 @@ class _RowBuilder:
         # spaces around the text are no matter to a line, but are to <pre>
         if not preformatted and _solid(runs):
             a, b = runs[0].span("solid")
-            frags = [_Fragment(self.source[a:b], a, b)] if a >= 0 else []
+            frags = [(self.source[a:b], a, b)] if a >= 0 else []
         else:
             frags = self._fragments(runs)
         if not frags:
             return
-        text = "".join([f.text for f in frags])
+        text = "".join([t for t, _, _ in frags])
         if not text.strip():
             return
         if preformatted:
@@ -213,8 +211,8 @@ class _RowBuilder:
             return
         # Re-read the prose line as plain text so numbers in it split off like in text layers:
         # in place when it is one piece of the source as it stands (most lines), else mapped
-        if len(frags) == 1 and frags[0].end - frags[0].start == len(text):
-            row = plain_row(self.source, frags[0].start, frags[0].end)
+        if len(frags) == 1 and frags[0][2] - frags[0][1] == len(text):
+            row = plain_row(self.source, frags[0][1], frags[0][2])
             row.cells = [Cell(" ".join(c.text.split()), c.start, c.end) for c in row.cells]
         else:
             row = plain_row(_Mapped(frags), 0, len(text))
@@ -354,23 +352,23 @@ class _Mapped(str):
     """The concatenated prose text; `_remap` maps its offsets back to source offsets."""
 
     def __new__(cls, frags):
-        return super().__new__(cls, "".join(f.text for f in frags))
+        return super().__new__(cls, "".join([t for t, _, _ in frags]))
 
 
 def _remap(frags: list[_Fragment], cell: Cell) -> Cell:
     """Turn a cell spanning concatenated-prose offsets into one spanning source offsets."""
     bounds, pos = [], 0
-    for f in frags:
+    for text, _, _ in frags:
         bounds.append(pos)
-        pos += len(f.text)
+        pos += len(text)
 
     def to_source(i: int, is_end: bool) -> int:
         k = max(0, bisect_right(bounds, i - (1 if is_end else 0)) - 1)
-        f = frags[k]
+        text, start, end = frags[k]
         rel = i - bounds[k]
-        if len(f.text) == f.end - f.start:
-            return f.start + rel
-        return f.end if is_end else f.start  # an entity: map to its whole span
+        if len(text) == end - start:
+            return start + rel
+        return end if is_end else start  # an entity: map to its whole span
 
     return Cell(" ".join(cell.text.split()), to_source(cell.start, False), to_source(cell.end, True))
 
