@@ -63,13 +63,13 @@ def _up_to_tag(names: set[str]) -> re.Pattern:
     and `attrs`. The regex steps over inline tags and comments itself, so Python sees only the
     tags that matter here; every repetition is possessive, so the tokens are those a
     token-by-token walk finds. In the run, `p0` is where its first piece of text starts;
-    `solid` is its first piece of text with more than ASCII spaces, the only one and no entity
-    unless `more` matched."""
+    `solid` is its first piece of text with more than ASCII spaces, the only one unless `more`
+    matched."""
     inline = rf"<(?!/?{_any_case(names)}(?![A-Za-z0-9:_-]))/?{_TAG_REST} | {_COMMENT} | {_DECLARATION}"
     blank = rf"[ \t\r\n]++{_TOKEN_AHEAD}"
     return re.compile(rf"""
         ( (?: {inline} )*+ (?P<p0>)
-          (?: {inline} | {blank} )*+ (?P<solid>[^<&]++)? (?: {inline} | {blank} )*+
+          (?: {inline} | {blank} )*+ (?P<solid>[^<]++)? (?: {inline} | {blank} )*+
           (?P<more> (?: {inline} | [^<]++ | {_STRAY_LT} )++ )? )
         (?: <(?P<end>/)?(?P<tag>[A-Za-z][A-Za-z0-9:_-]*+)(?P<attrs>[^>"']*+(?:(?:"[^"]*+"|'[^']*+')[^>"']*+)*+)>?
           | \Z)""", re.S | re.X)
@@ -177,11 +177,11 @@ class _RowBuilder:
         a, b = first.span("solid")
         text = self.source[a:b] if a >= 0 else ""
         if text and not text.isspace():
-            if _solid(runs):
+            if _solid(runs, self.source):
                 return Cell(" ".join(text.split()), a, b)
             # the blank pieces before the first with text add nothing to a cell
             return _join(self._fragments(runs, a))
-        if not _solid(runs):
+        if not _solid(runs, self.source):
             return _join(self._fragments(runs), at)
         p0 = first.start("p0")
         start = p0 if p0 < first.end(1) else at
@@ -193,7 +193,7 @@ class _RowBuilder:
         if not runs:
             return
         # spaces around the text are no matter to a line, but are to <pre>
-        if not preformatted and _solid(runs):
+        if not preformatted and _solid(runs, self.source):
             a, b = runs[0].span("solid")
             frags = [(self.source[a:b], a, b)] if a >= 0 else []
         else:
@@ -311,10 +311,14 @@ class _RowBuilder:
         self._flush_prose()
 
 
-def _solid(runs: list[re.Match]) -> bool:
+def _solid(runs: list[re.Match], source: str) -> bool:
     """Whether the runs are one run of one piece of text and ASCII spaces (the common case):
     its `solid` group holds all their text."""
-    return len(runs) == 1 and runs[0]["more"] is None
+    if len(runs) != 1 or runs[0]["more"] is not None:
+        return False
+    a, b = runs[0].span("solid")
+    # an entity would be a piece of its own; only the solid text, not the markup, can hold one
+    return a < 0 or source.find("&", a, b) < 0
 
 
 class _Table:
