@@ -20,7 +20,6 @@ from __future__ import annotations
 import html
 import re
 from bisect import bisect_right
-from functools import lru_cache
 
 from xxgk.extract.document import Cell, Row
 from xxgk.extract.layouts import text as text_layout
@@ -110,6 +109,9 @@ class _RowBuilder:
         self.row_cells: list[Slot] | None = None
         self.cell: list[re.Match] | None = None  # the open cell's runs of text (matches of _up_to_tag)
         self.cell_spans = (1, 1)  # the open cell's colspan and rowspan
+        # the spans by cell attributes: a table's cells repeat a few sets (Word's per-column
+        # widths and styles), and looking one up is cheaper than reading it
+        self.spans: dict[str, tuple[int, int]] = {}
         self.cell_at = 0   # where the open cell's content starts
         self.pos = 0       # the end of the token being handled
         self.prose: list[re.Match] = []  # the prose line's runs
@@ -264,7 +266,10 @@ class _RowBuilder:
             self._end_cell()
             self.cell = []
             self.cell_at = self.pos
-            self.cell_spans = _spans(attrs)
+            spans = self.spans.get(attrs)
+            if spans is None:
+                spans = self.spans[attrs] = _spans(attrs)
+            self.cell_spans = spans
 
     def handle_startendtag(self, tag: str):
         if tag in _BLOCK and self.in_prose and not self.skip:
@@ -331,10 +336,8 @@ class _Table:
         self.rows: list[list[Slot]] = []
 
 
-@lru_cache(maxsize=256)
 def _spans(attrs: str) -> tuple[int, int]:
-    """A cell's colspan and rowspan. Cached: a table's cells repeat a few sets of attributes
-    (Word's per-column widths and styles), and hashing them is cheaper than reading them."""
+    """A cell's colspan and rowspan."""
     if "span" not in attrs.casefold():
         return 1, 1  # most cells span nothing
     return _span(attrs, "colspan"), _span(attrs, "rowspan")
