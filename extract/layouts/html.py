@@ -178,16 +178,19 @@ class _RowBuilder:
         first = runs[0]
         a, b = first.span("solid")
         text = self.source[a:b] if a >= 0 else ""
-        if text and not text.isspace():
-            if _solid(runs, self.source):
+        # its first piece with more than ASCII spaces holds text as it stands (an entity
+        # there may stand for a space)
+        holds_text = bool(text) and not text.isspace() and "&" not in text
+        if _solid(runs, self.source):
+            if holds_text:
                 return Cell(" ".join(text.split()), a, b)
-            # the blank pieces before the first with text add nothing to a cell
+            p0 = first.start("p0")
+            start = p0 if p0 < first.end(1) else at
+            return Cell("", start, start)
+        if holds_text:
+            # the blank pieces before that one add nothing to a cell that holds text
             return _join(self._fragments(runs, a))
-        if not _solid(runs, self.source):
-            return _join(self._fragments(runs), at)
-        p0 = first.start("p0")
-        start = p0 if p0 < first.end(1) else at
-        return Cell("", start, start)
+        return _join(self._fragments(runs), at)
 
     # -- prose
     def _flush_prose(self, preformatted: bool = False):
