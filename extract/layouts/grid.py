@@ -39,10 +39,11 @@ def grid_rows(table: list[list[Slot]]) -> list[Row]:
     if not grid:
         return []
     keep = _real_columns(grid)
+    every = len(keep) == len(grid[0])
     out = []
     for cells in grid:
-        row = [cells[c][0] for c in keep if c < len(cells)]
-        if any(c.text for c in row):
+        row = [cell for cell, _ in cells] if every else [cells[c][0] for c in keep]
+        if any([c.text for c in row]):  # a list: cheaper than a generator over a row's few cells
             out.append(Row(row, grid=True, table=True))
     return out
 
@@ -68,20 +69,26 @@ def _expand(table: list[list[Slot]]) -> list[list[tuple[Cell, bool]]]:
                 continue
             colspan = max(1, min(slot.colspan, MAX_SPAN))
             rowspan = max(1, min(slot.rowspan, len(table) - r))
-            filler = Cell("", slot.cell.end, slot.cell.end)
+            spanned = [(Cell("", slot.cell.end, slot.cell.end), False)] * colspan
             for dr in range(rowspan):
                 while len(grid) <= r + dr:
                     grid.append([])
                 target = grid[r + dr]
                 if len(target) < c + colspan:
                     target.extend([None] * (c + colspan - len(target)))
-                for dc in range(colspan):
-                    own = dr == 0 and dc == 0
-                    target[c + dc] = (slot.cell, True) if own else (filler, False)
+                target[c:c + colspan] = spanned
+            row[c] = (slot.cell, True)  # the slot's own position, the first it covers
             c += colspan
     width = max((len(row) for row in grid), default=0)
-    return [[(x if x is not None else (_gap(row), False)) for x in row] + [(_gap(row), False)] * (width - len(row))
-            for row in grid]
+    for row in grid:
+        if len(row) < width or None in row:  # ragged, or a hole a span left: rebuilt
+            _fill(row, width)
+    return grid
+
+
+def _fill(row: list[tuple[Cell, bool] | None], width: int):
+    """Fill a row's holes and pad it to `width`, with empty cells at the end of its last cell."""
+    row[:] = [(x if x is not None else (_gap(row), False)) for x in row] + [(_gap(row), False)] * (width - len(row))
 
 
 def _gap(row: list[tuple[Cell, bool] | None]) -> Cell:

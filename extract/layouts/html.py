@@ -84,22 +84,20 @@ _PIECE = re.compile(rf"""
 _SPAN = {name: re.compile(rf"""\b{name}\s*=\s*["']?\s*([^\s"'>]*)""", re.I) for name in ("colspan", "rowspan")}
 
 
-class _Fragment:
-    __slots__ = ("text", "start", "end")
-
-    def __init__(self, text: str, start: int, end: int):
-        self.text, self.start, self.end = text, start, end
+# A piece of a run's text and its span in the source: (text, start, end). An entity's text is
+# what it stands for and its span covers all of it. (Tuples: a page has hundreds.)
+_Fragment = tuple[str, int, int]
 
 
 def _join(frags: list[_Fragment], at: int = 0) -> Cell:
     """The cell of these fragments; an empty one sits at `at` (right after its opening tag)."""
-    text = "".join(f.text for f in frags)
+    text = "".join([t for t, _, _ in frags])
     if not text.strip():
-        start = frags[0].start if frags else at
+        start = frags[0][1] if frags else at
         return Cell("", start, start)
     # span from the first to the last fragment holding non-space text
-    solid = [f for f in frags if f.text.strip()]
-    return Cell(" ".join(text.split()), solid[0].start, solid[-1].end)
+    solid = [(a, b) for t, a, b in frags if t.strip()]
+    return Cell(" ".join(text.split()), solid[0][0], solid[-1][1])
 
 
 class _RowBuilder:
@@ -111,6 +109,9 @@ class _RowBuilder:
         self.row_cells: list[Slot] | None = None
         self.cell: list[re.Match] | None = None  # the open cell's runs of text (matches of _up_to_tag)
         self.cell_spans = (1, 1)  # the open cell's colspan and rowspan
+        # the spans by cell attributes: a table's cells repeat a few sets (Word's per-column
+        # widths and styles), and looking one up is cheaper than reading it
+        self.spans: dict[str, tuple[int, int]] = {}
         self.cell_at = 0   # where the open cell's content starts
         self.pos = 0       # the end of the token being handled
         self.prose: list[re.Match] = []  # the prose line's runs
@@ -122,26 +123,31 @@ class _RowBuilder:
         while True:
             m = self._next_tag().match(source, pos)
             assert m is not None  # it matches anywhere: at worst an empty run, then the page's end
-            if m.end(1) > pos:
-                sink = self._sink()
-                if sink is not None:
-                    sink.append(m)
-            end, tag, attrs = m.group("end", "tag", "attrs")
+            # the run's text goes to the open cell, the prose line, or nowhere (a script,
+            # between cells)
+            if m.end(1) > pos and not self.skip:
+                if self.cell is not None:
+                    self.cell.append(m)
+                elif self.in_prose:
+                    self.prose.append(m)
+            tag = m["tag"]
             if tag is None:
                 return  # the end of the page
             pos = self.pos = m.end()
             tag = tag.lower()
-            if end:
+            if m["end"]:
                 self.handle_endtag(tag)
-            elif attrs.rstrip().endswith("/"):
+                continue
+            attrs = m["attrs"]
+            if attrs.rstrip().endswith("/"):
                 self.handle_startendtag(tag)
-            else:
-                self.handle_starttag(tag, attrs)
-                if tag in _RAW_TEXT:  # not markup: skipped to the closing tag
-                    close = _RAW_END[tag].search(source, pos)
-                    if close is None:
-                        return
-                    pos = close.start()
+                continue
+            self.handle_starttag(tag, attrs)
+            if tag in _RAW_TEXT:  # not markup: skipped to the closing tag
+                close = _RAW_END[tag].search(source, pos)
+                if close is None:
+                    return
+                pos = close.start()
 
     def _next_tag(self) -> re.Pattern:
         """The tags that matter where we are: in a script, a data table or prose."""
@@ -149,47 +155,42 @@ class _RowBuilder:
             return _UP_TO_SKIP
         return _UP_TO_HANDLED if self.in_prose else _UP_TO_IN_TABLE
 
-    def _fragments(self, runs: list[re.Match]) -> list[_Fragment]:
-        """The runs' text: each piece of plain text and each entity a fragment at its offset."""
+    def _fragments(self, runs: list[re.Match], start: int | None = None) -> list[_Fragment]:
+        """The runs' text: each piece of plain text and each entity a fragment at its offset;
+        from `start` in the first run if given, else from its first piece."""
         source, frags = self.source, []
         for run in runs:
-            for m in _PIECE.finditer(source, *run.span(1)):
+            # the markup before a run's first piece is stepped over by the match already
+            begin = run.start("p0") if start is None else start
+            start = None
+            for m in _PIECE.finditer(source, begin, run.end(1)):
                 kind = m.lastgroup
                 if kind is not None:
                     a, b = m.span(kind)
                     text = source[a:b] if kind == "plain" else _entity(source[a:b])
-                    frags.append(_Fragment(text, a, b))  # an entity's covers all of it
+                    frags.append((text, a, b))
         return frags
-
-    def _solid(self, runs: list[re.Match]) -> list[_Fragment] | None:
-        """The fragments of the runs holding text, if they are one run of one piece of text
-        and ASCII spaces (the common case, read off the run's match), else None."""
-        if len(runs) != 1:
-            return None
-        run = runs[0]
-        if run["more"] is not None or self.source.find("&", *run.span(1)) >= 0:
-            return None
-        a, b = run.span("solid")
-        return [_Fragment(self.source[a:b], a, b)] if a >= 0 else []
 
     def _cell_of(self, runs: list[re.Match], at: int) -> Cell:
         """The open cell's Cell; an empty one sits at its first piece of text, else at `at`."""
-        solid = self._solid(runs)
-        if solid is None:
-            return _join(self._fragments(runs), at)
-        if solid and solid[0].text.strip():
-            only = solid[0]
-            return Cell(" ".join(only.text.split()), only.start, only.end)
-        start = runs[0].start("p0") if runs[0].start("p0") < runs[0].end(1) else at
-        return Cell("", start, start)
-
-    def _sink(self) -> list[re.Match] | None:
-        """Where text goes: the open cell, the prose line, or nowhere (a script, between cells)."""
-        if self.skip:
-            return None
-        if self.cell is not None:
-            return self.cell
-        return self.prose if self.in_prose else None
+        if not runs:
+            return Cell("", at, at)
+        first = runs[0]
+        a, b = first.span("solid")
+        text = self.source[a:b] if a >= 0 else ""
+        # its first piece with more than ASCII spaces holds text as it stands (an entity
+        # there may stand for a space)
+        holds_text = bool(text) and not text.isspace() and "&" not in text
+        if _solid(runs, self.source):
+            if holds_text:
+                return Cell(" ".join(text.split()), a, b)
+            p0 = first.start("p0")
+            start = p0 if p0 < first.end(1) else at
+            return Cell("", start, start)
+        if holds_text:
+            # the blank pieces before that one add nothing to a cell that holds text
+            return _join(self._fragments(runs, a))
+        return _join(self._fragments(runs), at)
 
     # -- prose
     def _flush_prose(self, preformatted: bool = False):
@@ -197,12 +198,14 @@ class _RowBuilder:
         if not runs:
             return
         # spaces around the text are no matter to a line, but are to <pre>
-        frags = None if preformatted else self._solid(runs)
-        if frags is None:
+        if not preformatted and _solid(runs, self.source):
+            a, b = runs[0].span("solid")
+            frags = [(self.source[a:b], a, b)] if a >= 0 else []
+        else:
             frags = self._fragments(runs)
         if not frags:
             return
-        text = "".join([f.text for f in frags])
+        text = "".join([t for t, _, _ in frags])
         if not text.strip():
             return
         if preformatted:
@@ -213,8 +216,8 @@ class _RowBuilder:
             return
         # Re-read the prose line as plain text so numbers in it split off like in text layers:
         # in place when it is one piece of the source as it stands (most lines), else mapped
-        if len(frags) == 1 and frags[0].end - frags[0].start == len(text):
-            row = plain_row(self.source, frags[0].start, frags[0].end)
+        if len(frags) == 1 and frags[0][2] - frags[0][1] == len(text):
+            row = plain_row(self.source, frags[0][1], frags[0][2])
             row.cells = [Cell(" ".join(c.text.split()), c.start, c.end) for c in row.cells]
         else:
             row = plain_row(_Mapped(frags), 0, len(text))
@@ -266,7 +269,10 @@ class _RowBuilder:
             self._end_cell()
             self.cell = []
             self.cell_at = self.pos
-            self.cell_spans = _spans(attrs)
+            spans = self.spans.get(attrs)
+            if spans is None:
+                spans = self.spans[attrs] = _spans(attrs)
+            self.cell_spans = spans
 
     def handle_startendtag(self, tag: str):
         if tag in _BLOCK and self.in_prose and not self.skip:
@@ -313,6 +319,16 @@ class _RowBuilder:
         self._flush_prose()
 
 
+def _solid(runs: list[re.Match], source: str) -> bool:
+    """Whether the runs are one run of one piece of text and ASCII spaces (the common case):
+    its `solid` group holds all their text."""
+    if len(runs) != 1 or runs[0]["more"] is not None:
+        return False
+    a, b = runs[0].span("solid")
+    # an entity would be a piece of its own; only the solid text, not the markup, can hold one
+    return a < 0 or source.find("&", a, b) < 0
+
+
 class _Table:
     __slots__ = ("layout", "rows")
 
@@ -346,23 +362,23 @@ class _Mapped(str):
     """The concatenated prose text; `_remap` maps its offsets back to source offsets."""
 
     def __new__(cls, frags):
-        return super().__new__(cls, "".join(f.text for f in frags))
+        return super().__new__(cls, "".join([t for t, _, _ in frags]))
 
 
 def _remap(frags: list[_Fragment], cell: Cell) -> Cell:
     """Turn a cell spanning concatenated-prose offsets into one spanning source offsets."""
     bounds, pos = [], 0
-    for f in frags:
+    for text, _, _ in frags:
         bounds.append(pos)
-        pos += len(f.text)
+        pos += len(text)
 
     def to_source(i: int, is_end: bool) -> int:
         k = max(0, bisect_right(bounds, i - (1 if is_end else 0)) - 1)
-        f = frags[k]
+        text, start, end = frags[k]
         rel = i - bounds[k]
-        if len(f.text) == f.end - f.start:
-            return f.start + rel
-        return f.end if is_end else f.start  # an entity: map to its whole span
+        if len(text) == end - start:
+            return start + rel
+        return end if is_end else start  # an entity: map to its whole span
 
     return Cell(" ".join(cell.text.split()), to_source(cell.start, False), to_source(cell.end, True))
 
