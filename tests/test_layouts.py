@@ -56,6 +56,34 @@ def test_html_cells_colspan_entities_and_chrome():
     assert src[c.start:c.end] == "26"
 
 
+def spans(rows):
+    return [[(c.text, c.start, c.end) for c in r.cells] for r in rows]
+
+
+def test_an_empty_cell_of_markup_and_entities_sits_where_its_first_piece_of_text_starts():
+    """Word's empty cell: a line break, indentation, then `&nbsp;` inside a span. The blank is
+    placed at its first piece of text (the break), not at the entity."""
+    src = "<table><tr><td>项目</td><td>\n <span>&nbsp;</span></td><td>5</td></tr></table>"
+    assert spans(html.read_rows(src)) == [[("项目", 15, 17), ("", 26, 26), ("5", 56, 57)]]
+
+
+def test_ragged_and_holed_grid_rows_are_padded_to_the_widest():
+    """A row shorter than the table (its cells spanned from above, or simply fewer) is padded
+    with empty cells; a row spanned into from above gets an empty cell at the spanning cell."""
+    ragged = ("<table><tr><td rowspan=2>a</td><td>1</td><td>2</td><td>3</td></tr><tr><td>4</td></tr>"
+              "<tr><td>b</td><td>5</td><td colspan=2>6</td></tr></table>")
+    assert spans(html.read_rows(ragged)) == [
+        [("a", 25, 26), ("1", 35, 36), ("2", 45, 46), ("3", 55, 56)],
+        [("", 26, 26), ("4", 74, 75), ("", 75, 75), ("", 75, 75)],
+        [("b", 93, 94), ("5", 103, 104), ("6", 123, 124), ("", 124, 124)]]
+    holed = ("<table><tr><td>x</td><td rowspan=3>7</td><td>8</td></tr><tr><td>y</td></tr>"
+             "<tr><td>z</td><td>9</td><td>10</td></tr></table>")
+    assert spans(html.read_rows(holed)) == [
+        [("x", 15, 16), ("7", 35, 36), ("8", 45, 46), ("", 46, 46)],
+        [("y", 64, 65), ("", 36, 36), ("", 36, 36), ("", 36, 36)],
+        [("z", 83, 84), ("", 36, 36), ("9", 93, 94), ("10", 103, 105)]]
+
+
 def test_sections_by_heading_despite_renumbering_and_preamble_mentions():
     src = ("报告全文包括总体情况、主动公开政府信息情况、收到和处理政府信息公开申请情况等六部分。\n"
            "一、总体情况\n正文\n三、主动公开工作情况\n正文\n"
