@@ -49,9 +49,11 @@ def build_database(root: Path, release: Path) -> Path:
     """
     db = root / "xxgk.duckdb"
     tmp = root / f".tmp-{uuid.uuid4().hex[:8]}.duckdb"
-    # one thread and a small memory budget: a bigger release spills to disk instead of
-    # doubling the memory of the run that publishes it
-    con = duckdb.connect(str(tmp), config={"threads": 1, "memory_limit": "256MB"})
+    # One thread and a small memory budget: the tables are plain copies of the parquet files,
+    # which DuckDB streams. Measured (the build's own peak over its start): with 256 MB, +124 MB
+    # at 10,000 documents and +171 MB at 30,000; with 64 MB, +99 and +100, flat, for 0.5 s more
+    # at 10,000 (2.1 → 2.65 s) and 2 s at 30,000.
+    con = duckdb.connect(str(tmp), config={"threads": 1, "memory_limit": "64MB"})
     try:
         for sql in release_sql(release):
             con.execute(sql)
