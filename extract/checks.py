@@ -160,7 +160,7 @@ def place_short_rows(cells: dict[str, CellValue], template: str,
             for i, k in enumerate(keys):
                 v = fits[0].get(i)
                 if v is not None:
-                    cells[k] = CellValue(v.value, (v.start, v.end))
+                    cells[k] = CellValue(v.value, v.span)
             notes.append(Check(CheckKind.LAYOUT, "short_row", f"{APP}.{row}", False,
                                f"row shows {len(printed)} of {len(cols)} values ({shown}); "
                                "placed where the identities agree, the gap left to them"))
