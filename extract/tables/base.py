@@ -100,8 +100,8 @@ def _text_blanks(values: list[Read | None], expected: int | None) -> list[Read |
     (a row with only 自然人 and 总计 filled, tab-separated or one cell per line)."""
     while values and values[-1] is None:
         values.pop()
-    if expected is not None and len(values) == expected:
-        return values
+    if None not in values or expected is not None and len(values) == expected:
+        return values  # most rows: no blank to keep or drop
     return [v for v in values if v is not None]
 
 
