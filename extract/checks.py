@@ -71,8 +71,7 @@ def evaluate(cells: dict[str, CellValue], template: str) -> list[Check]:
     """One check per identity whose cells are all known, with its numbers in `detail`.
     `cells` holds every key of the template (a report's cells)."""
     out = []
-    # both maps by C-level iterators: a comprehension's loop over ~200 cells cost as much as
-    # the checks themselves
+    # both maps by C-level iterators: no bytecode run per cell (~200 a report)
     values = dict(zip(cells, map(_value, cells.values()), strict=True))
     inferred = set(compress(cells, map(_inferred, cells.values())))
     for ident, keys, get, n, text in _prepared(template):
