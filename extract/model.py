@@ -58,7 +58,8 @@ class Check:
                 "subject": subject, "ok": self.ok, "detail": self.detail}
 
 
-@dataclass(slots=True)
+# Compared by identity: a cell is one place in a report (and `None in values` stays a C loop)
+@dataclass(slots=True, eq=False)
 class CellValue:
     value: int | float | None
     span: tuple[int, int] | None = None   # character offsets in the decoded source

@@ -21,6 +21,7 @@ _UNIT = regex.compile(r"[(（]?\s*(?:单位\s*[:：]?\s*)?(?P<unit>万元|亿元
 _COUNT_WORD = regex.compile(r"[件个项条次]$")
 NULL_MARKS = frozenset({"/", "／", "\\", "-", "—", "——", "–", "−", "－", "无", "空", "--", "---", "…"})
 _SEP = regex.compile(r"[\s,;、]*")
+_DIGIT = regex.compile(r"\d")  # as _NUMBER's: no number without one
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,8 @@ def _parse_values(text: str) -> tuple[Value, ...] | None:
     if s in NULL_MARKS:
         i = text.index(s)
         return (Value(None, i, i + len(s)),)
+    if _DIGIT.search(s) is None:
+        return None  # label text, most cells met for the first time: spared the searches below
     unit = None
     m = _UNIT.search(text)
     if m:

@@ -15,14 +15,19 @@ from xxgk.extract.model import CellValue, Check
 from xxgk.extract.numbers import parse_values
 
 
-@dataclass(slots=True, eq=False)
-class Read:
-    """One value as printed: the number (None for a blank mark) and its span in the source.
-    Compared by identity: a read is one place in the source (and `None in values` stays fast)."""
-    value: int | float | None
-    start: int
-    end: int
-    unit: str | None = None
+@dataclass(slots=True, init=False, eq=False)
+class Read(CellValue):
+    """One value as printed (None for a blank mark), with its span in the source and the unit
+    printed with it, if any. A read placed in a table is the table's cell as it stands, so it
+    is placed once: no copy is made (a Python object costs about as much as everything else
+    done with a value)."""
+    unit: str | None
+
+    def __init__(self, value: int | float | None, span: tuple[int, int], unit: str | None):
+        self.value, self.span, self.unit = value, span, unit
+        self.inferred = self.doubtful = False
+        self.blank = value is None
+        self.where = self.confidence = None
 
 
 @dataclass
@@ -56,9 +61,10 @@ class TableRead:
     def put_row(self, keys: list[str], values: list[Read | None], row: Row):
         """A printed row's values under their keys. A grid's empty cells are located at the
         document row's own empty cells, when the two line up one to one."""
+        if None not in values:  # the common row: its reads are its cells
+            self.cells.update(zip(keys, values, strict=True))
+            return
         self.put_all(zip(keys, values, strict=True))
-        if None not in values:
-            return  # no blank to locate
         blanks = [i for i, v in enumerate(values) if v is None]
         label = max((i for i, c in enumerate(row.cells) if c.text and parse_values(c.text) is None), default=-1)
         empty = [c for c in row.cells[label + 1:] if not c.text]  # spanned label positions are not values
@@ -67,12 +73,11 @@ class TableRead:
                 self.cells[keys[i]].span = (c.start, c.end)
 
     def put_all(self, placed: Iterable[tuple[str, Read | None]]):
-        """Values under their keys: an empty grid cell or a blank mark is a blank cell."""
+        """Values under their keys: an empty grid cell is a blank cell, a read its own cell."""
         cells = self.cells
         for key, v in placed:
             # by position: a dataclass called with keywords costs half as much again
-            cells[key] = CellValue(None, None, False, True) if v is None else \
-                CellValue(v.value, (v.start, v.end), False, v.value is None)
+            cells[key] = CellValue(None, None, False, True) if v is None else v
 
     def put(self, key: str, read: Read | None):
         """A cell of a row placed in the table."""
@@ -95,8 +100,8 @@ def _text_blanks(values: list[Read | None], expected: int | None) -> list[Read |
     (a row with only 自然人 and 总计 filled, tab-separated or one cell per line)."""
     while values and values[-1] is None:
         values.pop()
-    if expected is not None and len(values) == expected:
-        return values
+    if None not in values or expected is not None and len(values) == expected:
+        return values  # most rows: no blank to keep or drop
     return [v for v in values if v is not None]
 
 
@@ -162,9 +167,9 @@ def _row_values(row: Row, keep_blanks: bool) -> tuple[list[str], list[Read | Non
         at = cell.start
         if len(vals) == 1:  # most cells: spare a loop
             v = vals[0]
-            values.append(Read(v.value, at + v.start, at + v.end, v.unit))
+            values.append(Read(v.value, (at + v.start, at + v.end), v.unit))
         else:
-            values.extend([Read(v.value, at + v.start, at + v.end, v.unit) for v in vals])
+            values.extend([Read(v.value, (at + v.start, at + v.end), v.unit) for v in vals])
     return label, values, ""
 
 

@@ -173,7 +173,7 @@ def _to_wan(out: TableRead, key: str, v: Read, header: str, stated_in_section: C
         out.checks.append(Check(CheckKind.UNIT, "unit", f"{key}", False, "the section states amounts in "
                                 + " and ".join(sorted(section_units)) + "; which applies here is unclear"))
     if stated in ("元", "亿元") and v.value is not None:
-        cell = out.cells[key]
-        cell.value = scale_to_wan(v.value, stated)
+        printed, cell = v.value, out.cells[key]  # the read itself, put as the cell
+        cell.value = scale_to_wan(printed, stated)
         out.checks.append(Check(CheckKind.UNIT, "unit", key, True,
-                                f"{v.value} {stated} converted to {cell.value} 万元"))
+                                f"{printed} {stated} converted to {cell.value} 万元"))
