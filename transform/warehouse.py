@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 import re
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from importlib import resources
 from pathlib import Path
 
@@ -180,7 +180,7 @@ class Sandbox:
         self._con, self.note = con, note
         return self
 
-    def execute(self, sql: str, params: Sequence | None = None) -> duckdb.DuckDBPyConnection:
+    def execute(self, sql: str, params: Sequence | Mapping | None = None) -> duckdb.DuckDBPyConnection:
         """Run `sql` (one or more statements; the result is the last one's) once every
         statement in it has been checked: one refused statement refuses the whole string."""
         check_reads(self._con, sql)

@@ -17,6 +17,7 @@ here as rows of `Slot`s, so the table readers get the same grid from each:
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import cast
 
 from xxgk.extract.document import Cell, Row
 from xxgk.extract.numbers import parse_values
@@ -83,7 +84,7 @@ def _expand(table: list[list[Slot]]) -> list[list[tuple[Cell, bool]]]:
     for row in grid:
         if len(row) < width or None in row:  # ragged, or a hole a span left: rebuilt
             _fill(row, width)
-    return grid
+    return cast("list[list[tuple[Cell, bool]]]", grid)  # `_fill` left no hole
 
 
 def _fill(row: list[tuple[Cell, bool] | None], width: int):

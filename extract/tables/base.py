@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import cast
 
 from xxgk.extract.document import Row
 from xxgk.extract.model import CellValue, Check
@@ -21,7 +22,7 @@ class Read(CellValue):
     printed with it, if any. A read placed in a table is the table's cell as it stands, so it
     is placed once: no copy is made (a Python object costs about as much as everything else
     done with a value)."""
-    unit: str | None
+    unit: str | None = None
 
     def __init__(self, value: int | float | None, span: tuple[int, int], unit: str | None):
         self.value, self.span, self.unit = value, span, unit
@@ -62,7 +63,7 @@ class TableRead:
         """A printed row's values under their keys. A grid's empty cells are located at the
         document row's own empty cells, when the two line up one to one."""
         if None not in values:  # the common row: its reads are its cells
-            self.cells.update(zip(keys, values, strict=True))
+            self.cells.update(zip(keys, cast("list[Read]", values), strict=True))
             return
         self.put_all(zip(keys, values, strict=True))
         blanks = [i for i, v in enumerate(values) if v is None]
