@@ -215,6 +215,14 @@ def _alive(pid: int) -> bool:
         return False
 
 
+def _runs(pid: int, program: bytes) -> bool:
+    """The process runs this program (its command line's first word ends with it)."""
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")[0].endswith(program)
+    except OSError:
+        return False
+
+
 def _children(pid: int) -> list[int]:
     """The processes whose parent is `pid` (from /proc)."""
     out = []
@@ -239,11 +247,10 @@ def test_a_program_a_reader_runs_dies_with_a_killed_extraction(tmp_path):
          str(FORMATS / "seed_000.scan.pdf")], env={**os.environ, "XXGK_TESSERACT": str(fake)})
     try:
         deadline = time.monotonic() + 60
-        while not (ocr := _children(extraction.pid)):
+        # past the language check (a child that ends at once): the reading itself runs
+        while not (ocr := [pid for pid in _children(extraction.pid) if _runs(pid, b"sleep")]):
             assert extraction.poll() is None and time.monotonic() < deadline, "no OCR was started"
             time.sleep(0.05)
-        time.sleep(0.2)  # past the language check: the reading itself runs
-        ocr = _children(extraction.pid)
         extraction.kill()
         extraction.wait()
         deadline = time.monotonic() + 5
