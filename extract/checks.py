@@ -28,11 +28,8 @@ def _fmt(v) -> str:
     return str(v)
 
 
-_EPSILON = 1e-6  # two sums this close are equal (amounts with decimals)
-
-
 def _close(a: float, b: float) -> bool:
-    return abs(a - b) <= _EPSILON
+    return abs(a - b) <= 1e-6
 
 
 def _known(cells: dict[str, CellValue], keys) -> list[int | float] | None:
@@ -79,7 +76,7 @@ def evaluate(cells: dict[str, CellValue], template: str) -> list[Check]:
         if None in terms:
             continue  # a cell not known
         left, right = sum(terms[:n]), sum(terms[n:])
-        ok = abs(left - right) <= _EPSILON  # _close inline: it runs for every identity of every report
+        ok = _close(left, right)
         if isinstance(left + right, float):  # a float among the terms: numbers as `:g` writes them
             terms = tuple(map(_fmt, terms))
         detail = text.format(*terms[:n], "=" if ok else "≠", *terms[n:])
