@@ -80,6 +80,7 @@ class ProcessPool(ProcessPoolTaskRunner):
         super().__init__(max_workers=max_workers, **kwargs)
         self._submitted: list = []
         self._cut_short: list = []
+        self._killed = False
 
     def __enter__(self):
         if _IN_WORKER:
@@ -92,7 +93,7 @@ class ProcessPool(ProcessPoolTaskRunner):
         # threads, which it stops only after the pool: the signal cannot come early.
         self._initializer = _worker_init
         self._initargs = (os.getpid(), signal.SIGKILL, _QUIET)
-        self._submitted, self._cut_short = [], []
+        self._submitted, self._cut_short, self._killed = [], [], False
         entered = super().__enter__()
         _LIVE_POOLS[id(self)] = self
         return entered
@@ -133,9 +134,23 @@ class ProcessPool(ProcessPoolTaskRunner):
         if not self._cut_short:
             self._cut_short = [f.task_run_id for f in self._submitted if not f.wrapped_future.done()]
         processes = getattr(self._executor, "_processes", None) or {}
+        self._killed = bool(processes)
         for process in list(processes.values()):
             with contextlib.suppress(OSError, ValueError):
                 process.kill()
+
+    def _stop_message_forwarding(self) -> None:
+        """After kill_workers, a worker may have died holding the lock of the queue the workers
+        send their logs through: Prefect's stop message would never be written, its forwarding
+        thread would be waited for 5 s, and the queue's feeder thread forever at this process's
+        exit. Both are daemon threads blocked on a pipe nobody writes to again: left to die
+        with the process."""
+        queue = self._subprocess_message_queue
+        if not self._killed or queue is None:
+            super()._stop_message_forwarding()
+            return
+        queue.cancel_join_thread()
+        self._subprocess_message_queue = self._message_forwarding_thread = None
 
 
 _IN_WORKER = False  # this process is a worker of a ProcessPool
