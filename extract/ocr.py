@@ -7,7 +7,7 @@ from __future__ import annotations
 import dataclasses
 import io
 import statistics
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 
 import numpy as np
@@ -17,7 +17,7 @@ from xxgk.extract import tesseract
 from xxgk.extract.decode import Unreadable
 from xxgk.extract.document import fold
 from xxgk.extract.layouts import image as pixels
-from xxgk.extract.layouts.positions import Page, Word
+from xxgk.extract.layouts.positions import Box, Page, Word
 from xxgk.extract.layouts.rulings import RuledTable, find_tables
 from xxgk.extract.numbers import parse_values
 from xxgk.extract.tesseract import Read, ocr
@@ -95,11 +95,13 @@ class Settings:
 
 
 SETTINGS = Settings()
+Boxes = Sequence[Box]
 
 
-def pages(data: bytes, settings: Settings = SETTINGS, only: Sequence[int] | None = None) -> list[Page]:
+def pages(data: bytes, settings: Settings = SETTINGS, only: Mapping[int, Boxes | None] | None = None) -> list[Page]:
     """A scanned PDF's or an image's pages as words with boxes and confidences, and rules;
-    `only`: of a PDF, these pages (numbered from 1, in order), such as a text PDF's pictured pages."""
+    `only`: of a PDF, these pages (numbered from 1, in order), each whole (None) or only inside
+    these boxes (in points): a text PDF's scanned pages, and the pictures of its typed ones."""
     command = tesseract.program((settings.lang, settings.check_lang))
     if data.lstrip()[:4] != b"%PDF":
         return ocr_pages(_image_pages(data, settings), command, settings)
@@ -110,20 +112,21 @@ def pages(data: bytes, settings: Settings = SETTINGS, only: Sequence[int] | None
 # --- Pages -------------------------------------------------------------------------------
 
 
-def _pdf_pages(data: bytes, settings: Settings, only: Sequence[int] | None = None) -> Iterator:
-    """The PDF's pages (`only` these, numbered from 1) as greyscale images at `settings.dpi`, each
-    rendered under PDFium's lock (it is not thread-safe) and released before its OCR."""
+def _pdf_pages(data: bytes, settings: Settings, only: Mapping[int, Boxes | None] | None = None) -> Iterator:
+    """The PDF's pages (`only` these, numbered from 1, white outside their boxes) as greyscale
+    images at `settings.dpi`, each rendered under PDFium's lock (it is not thread-safe) and
+    released before its OCR."""
     from xxgk.extract.formats.pdf import opened
 
     with opened(data) as pdf:
         count = len(pdf)
-    numbers = range(1, count + 1) if only is None else only
+    numbers = range(1, count + 1) if only is None else list(only)
     if len(numbers) > settings.max_pages:
         raise Unreadable(f"a scanned PDF of {len(numbers)} pages: more than {settings.max_pages} to OCR, "
                          "not one annual report")
-    for i in (n - 1 for n in numbers):
+    for n in numbers:
         with opened(data) as pdf:
-            page = pdf[i]
+            page = pdf[n - 1]
             try:
                 width, height = page.get_size()
                 # a page larger than A2 (a poster, a bogus size) is rendered smaller, within memory
@@ -133,7 +136,20 @@ def _pdf_pages(data: bytes, settings: Settings, only: Sequence[int] | None = Non
                 bitmap.close()
             finally:
                 page.close()
-        yield image
+        boxes = None if only is None else only[n]
+        yield image if boxes is None else _inside(image, boxes, scale)
+
+
+def _inside(image, boxes: Boxes, scale: float):
+    """The page's image, white but inside these boxes (points): a typed page's pictures, read
+    alone (its text layer has the rest)."""
+    from PIL import Image
+
+    out = Image.new("L", image.size, 255)
+    for box in boxes:
+        x0, top, x1, bottom = (round(v * scale) for v in box)
+        out.paste(image.crop((x0, top, x1, bottom)), (x0, top))
+    return out
 
 
 def _image_pages(data: bytes, settings: Settings) -> Iterator:

@@ -44,7 +44,10 @@ these files do not have):
    (`render_layouts`), section 三 only in the image. Gold: `img_table.gold.json`.
 4. `003_huaian_shi_2024.mixed.pdf`: page 1 of the rendered PDF (a text layer) and pages 2–3 of
    its scan, as one file: a report typed on its first page and scanned on the others.
-5. Word-pasted pages made from the real page 015 (its own markup, labels and values), with
+5. `img_table_pdf.pdf`: `img_table.html` printed to PDF by LibreOffice, the picture sized to share
+   its page with section 四's typed table: a typed PDF with a table pasted as a picture on a
+   page with text. Gold: `img_table_pdf.gold.json` (img_table's).
+6. Word-pasted pages made from the real page 015 (its own markup, labels and values), with
    Word's hidden grid columns put in: `015_phantom.html` has an empty
    `<td width=0 style='border:none'>` after the last column in some rows of all three tables,
    the header cells and some last values covering that position with a larger colspan;
@@ -630,6 +633,28 @@ def img_table_page() -> str:
     return "img_table.html"
 
 
+def img_table_pdf(office: Office, tmp: Path) -> str:
+    """img_table.html printed to PDF by LibreOffice, its picture sized to share a page with
+    section 四's typed table: a typed PDF whose table 三 is a picture on a page with text."""
+    page = (OUT / "img_table.html").read_text(encoding="utf-8")
+    sized = page.replace('alt="" style="max-width:100%"', 'alt="" width="520" height="720"')  # 936 x 1296 px
+    if sized == page:
+        raise RuntimeError("img_table.html: its <img> was not found")
+    src = tmp / "img_table_pdf.html"
+    src.write_text(sized, encoding="utf-8")
+    shutil.copyfile(OUT / "hongze_2023_table.png", tmp / "hongze_2023_table.png")
+    (pdf,) = office.convert([src], "pdf:writer_pdf_Export", OUT, infilter="HTML (StarWriter)")
+    with pdfplumber.open(pdf) as doc:
+        shared = [p.page_number for p in doc.pages if p.images and p.extract_words()]
+    if not shared:
+        raise RuntimeError("img_table_pdf.pdf: the picture has a page of its own")
+    gold = json.loads((OUT / "img_table.gold.json").read_text(encoding="utf-8"))
+    write_gold(gold, "img_table_pdf", ["img_table_pdf.pdf"],
+               f"img_table.html printed to PDF by LibreOffice: a text layer, section 三 only as the picture "
+               f"(520 x 720 px in the page), which shares page {shared[0]} with section 四's typed table")
+    return f"img_table_pdf.pdf: the picture on page {shared[0]}, with text"
+
+
 # --------------------------------------------------------------------------------------------
 # 4. Word-pasted pages with hidden grid columns, from the real page 015
 
@@ -793,6 +818,7 @@ def main() -> None:
         log = word_formats(office, tmp)
         log += page_015(office, tmp)
         log += scans(tmp)
+        log.append(img_table_pdf(office, tmp))
         log.append(mixed())
         log += phantom_pages()
     for line in log:

@@ -342,3 +342,20 @@ def test_pdfium_is_used_under_one_lock():
 
 if __name__ == "__main__":
     sys.exit(pytest.main([__file__, "-q"]))
+
+
+def test_which_pictures_of_a_typed_pdf_are_ocrd():
+    """On a typed page, a picture large enough for a table with no text over it; not a seal or a
+    logo (too small), nor a searchable scan or a letterhead (text lies over them). A page without
+    text that shows a picture is OCR'd whole."""
+    a4 = (595.0, 842.0)
+    line = [Word("正文", 72, 100, 120, 112)]
+    def page(n, words, *pictures):
+        return Page(n, *a4, words=words, pictures=list(pictures))
+    table = (100.0, 200.0, 500.0, 700.0)
+    seal = (400.0, 600.0, 513.0, 713.0)   # 4 cm
+    banner = (0.0, 0.0, 595.0, 60.0)
+    hidden_text = [Word("2023", 150, 300, 180, 312)]
+    pages = [page(1, line, seal, banner), page(2, line, table), page(3, line + hidden_text, table),
+             page(4, [], table), page(5, [])]
+    assert pdf._pictured(pages) == {2: [table], 4: None}

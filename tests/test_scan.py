@@ -207,6 +207,36 @@ def test_without_tesseract_a_pdf_s_scanned_pages_are_said_unread(monkeypatch):
     assert report.tables["applications"] != "read"
 
 
+PICTURED = "img_table_pdf.pdf"  # typed; on page 2, section 三's table is a picture under typed text
+
+
+@needs_ocr
+@pytest.mark.slow
+def test_a_table_pasted_as_a_picture_on_a_typed_page_is_read_with_its_text():
+    """The picture is OCR'd alone (the page white around it) and its words join the page's text
+    layer: table 三 from the picture, 二 and 四 typed, every cell right or flagged."""
+    report = _extracted(PICTURED)
+    gold = _gold("img_table_pdf.gold.json")
+    exact, flagged, wrong = _score(report, gold)
+    assert report.kind == "pdf" and not wrong, wrong
+    assert exact >= IMG_TABLE_EXACT_AT_LEAST, flagged
+    assert set(report.tables.values()) == {"read"}
+    typed = report.cells["disclosure.licensing.decisions"]
+    pictured = report.cells["applications.new_received.natural_person"]
+    assert (typed.value, typed.confidence) == (550, None)
+    assert pictured.value == 21 and pictured.confidence is not None and pictured.where.startswith("page 2 ")
+    assert not any(c.rule == "pictures" for c in report.checks)
+
+
+def test_without_tesseract_a_typed_page_s_table_picture_is_said_unread(monkeypatch):
+    monkeypatch.setenv("XXGK_TESSERACT", "/nonexistent/tesseract")
+    report = extract_file(FORMATS / PICTURED)
+    assert not _score(report, _gold("img_table_pdf.gold.json"))[2]
+    (note,) = [c for c in report.checks if c.rule == "pictures"]
+    assert note.detail.startswith("page 2 of this PDF: a picture that may be a table, left unread: ")
+    assert report.tables["applications"] != "read" and report.cells["disclosure.licensing.decisions"].value == 550
+
+
 def _alive(pid: int) -> bool:
     """The process runs (not gone, not a zombie waiting to be reaped)."""
     try:

@@ -24,6 +24,7 @@ document's notes.
 from __future__ import annotations
 
 import ctypes
+import dataclasses
 import threading
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -31,7 +32,7 @@ from dataclasses import dataclass
 from xxgk.extract.decode import Scanned, Unreadable
 from xxgk.extract.document import Document
 from xxgk.extract.formats import scan
-from xxgk.extract.layouts.positions import Page, Word, read_pages
+from xxgk.extract.layouts.positions import Box, Page, Word, read_pages
 
 KIND = "pdf"
 MAX_PAGES = 300  # annual reports run to 10–40 pages; a longer PDF is not one report
@@ -47,10 +48,15 @@ class Layer:
     white: int = 242        # a line or fill lighter than this in every channel (0–255) is not drawn
     ascent: float = 0.85    # of the font size above the baseline, the rest below: a character's height
     widest: float = 1.5     # of the font size: no character is wider (a wider font box is the font's error)
+    # a picture on a typed page at least this share of the page wide and high may be a table
+    # published as a picture (a seal, a logo or a banner is smaller)
+    picture_width: float = 0.3
+    picture_height: float = 0.1
 
     def __post_init__(self):
         if not (0 < self.word_gap < 2 and self.twin > 0 and self.thin > 0 and 0 < self.white <= 255
-                and 0 < self.ascent <= 1 and self.widest > 0):
+                and 0 < self.ascent <= 1 and self.widest > 0 and 0 < self.picture_width <= 1
+                and 0 < self.picture_height <= 1):
             raise ValueError(f"invalid PDF layer settings: {self}")
 
 
@@ -65,38 +71,56 @@ def read(data: bytes, name: str) -> Document:
     pages = read_layer(data)
     if not any(p.words for p in pages):
         raise Scanned("PDF without a text layer (scanned): needs OCR")
-    pictured = _pictured(data, [p.number for p in pages if not p.words])
+    pictured = _pictured(pages)
     notes = []
     if pictured:
         try:
             pages = _with_ocr(data, pages, pictured)
         except Unreadable as e:  # no Tesseract: the typed pages are read, and the report says what was not
-            notes.append(f"{_pages_named(pictured)} of this PDF: scanned, left unread: {e}")
+            notes = _unread(pictured, str(e))
     doc = read_pages(pages, KIND, KIND)
     doc.notes += notes
     return doc
 
 
-def _pictured(data: bytes, numbers: list[int]) -> list[int]:
-    """Those of these pages (without text) that show a picture: a scanned page between typed ones."""
-    import pypdfium2.raw as pdfium_c
-
-    out = []
-    with opened(data) as pdf:
-        for n in numbers:
-            page = pdf[n - 1]
-            try:
-                if next(page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_IMAGE], max_depth=2), None) is not None:
-                    out.append(n)
-            finally:
-                page.close()
+def _pictured(pages: list[Page], layer: Layer = LAYER) -> dict[int, list[Box] | None]:
+    """What of the pages only OCR can read: a page without text that shows a picture, whole
+    (None: a scanned page between typed ones), and on a typed page the pictures that could be a
+    table and have no text over them (a table pasted as a picture; a searchable scan's hidden
+    text, or a letterhead behind the text, lies over its picture)."""
+    out: dict[int, list[Box] | None] = {}
+    for page in pages:
+        if not page.words:
+            if page.pictures:
+                out[page.number] = None
+            continue
+        tables = [box for box in page.pictures if box[2] - box[0] >= layer.picture_width * page.width
+                  and box[3] - box[1] >= layer.picture_height * page.height
+                  and not any(_inside(w, box) for w in page.words)]
+        if tables:
+            out[page.number] = tables
     return out
 
 
-def _with_ocr(data: bytes, pages: list[Page], pictured: list[int]) -> list[Page]:
-    """The pages, those pictured read by OCR (a typed cover, then the tables scanned)."""
+def _inside(word: Word, box: Box) -> bool:
+    x, y = (word.x0 + word.x1) / 2, (word.top + word.bottom) / 2
+    return box[0] <= x <= box[2] and box[1] <= y <= box[3]
+
+
+def _with_ocr(data: bytes, pages: list[Page], pictured: dict[int, list[Box] | None]) -> list[Page]:
+    """The pages with what OCR reads of them: a scanned page instead of itself, a typed page's
+    pictures beside its text."""
     read = {p.number: p for p in scan.read_pages_of(data, pictured)}
-    return [read.get(p.number, p) for p in pages]
+    return [p if p.number not in read else read[p.number] if pictured[p.number] is None
+            else dataclasses.replace(p, words=p.words + read[p.number].words, rules=p.rules + read[p.number].rules)
+            for p in pages]
+
+
+def _unread(pictured: dict[int, list[Box] | None], why: str) -> list[str]:
+    scanned = [n for n, boxes in pictured.items() if boxes is None]
+    typed = [n for n, boxes in pictured.items() if boxes is not None]
+    return [f"{_pages_named(numbers)} of this PDF: {what}, left unread: {why}"
+            for numbers, what in ((scanned, "scanned"), (typed, "a picture that may be a table")) if numbers]
 
 
 def _pages_named(numbers: list[int]) -> str:
@@ -143,10 +167,10 @@ def _page(pdf, i: int, layer: Layer) -> Page:
             words = _words(text, frame, layer)
         finally:
             text.close()
-        rules = _rules(page, frame, layer)
+        rules, pictures = _drawing(page, frame, layer)
     finally:
         page.close()
-    return Page(i + 1, right - left, top - bottom, words, rules)
+    return Page(i + 1, right - left, top - bottom, words, rules, pictures)
 
 
 @dataclass(frozen=True)
@@ -265,33 +289,48 @@ class _CharBox:
         return frame.x(x0), baseline - self.ascent * size, frame.x(x1), baseline + (1 - self.ascent) * size
 
 
-def _rules(page, frame: _Frame, layer: Layer) -> list[tuple[float, float, float, float]]:
-    """Lines drawn on the page: every straight stroke, and every filled shape thin enough to be
-    a line. A wider fill is a cell's background, not a border; white ones hide nothing."""
+def _drawing(page, frame: _Frame, layer: Layer) -> tuple[list[Box], list[Box]]:
+    """What is drawn on the page besides its text, in one pass over its objects: the ruling
+    lines (every straight stroke, and every filled shape thin enough to be a line; a wider fill
+    is a cell's background, not a border; white ones hide nothing) and the pictures' boxes."""
     import pypdfium2.raw as raw
 
-    rules: list[tuple[float, float, float, float]] = []
+    rules: list[Box] = []
+    pictures: list[Box] = []
     matrices: dict[int, tuple[float, ...]] = {}  # a form XObject's placement on the page
     fill, stroke = ctypes.c_int(), ctypes.c_int()
-    for obj in page.get_objects(filter=(raw.FPDF_PAGEOBJ_PATH, raw.FPDF_PAGEOBJ_FORM)):
+    for obj in page.get_objects(filter=(raw.FPDF_PAGEOBJ_PATH, raw.FPDF_PAGEOBJ_FORM, raw.FPDF_PAGEOBJ_IMAGE)):
         m = _matrix(raw, obj.raw)
-        if obj.container is not None:
-            m = _then(m, matrices.get(id(obj.container), (1, 0, 0, 1, 0, 0)))
+        placed = matrices.get(id(obj.container), (1, 0, 0, 1, 0, 0)) if obj.container is not None else None
+        if placed is not None:
+            m = _then(m, placed)
         if obj.type == raw.FPDF_PAGEOBJ_FORM:
             matrices[id(obj)] = m
-            continue
-        if not raw.FPDFPath_GetDrawMode(obj.raw, fill, stroke):
-            continue
-        paths = _subpaths(raw, obj.raw, m, frame)
-        if stroke.value and _drawn(raw.FPDFPageObj_GetStrokeColor, obj.raw, layer):
-            rules.extend(line for path in paths for line in path)
-        elif fill.value and _drawn(raw.FPDFPageObj_GetFillColor, obj.raw, layer):
-            for path in paths:
-                xs = [p for line in path for p in (line[0], line[2])]
-                ys = [p for line in path for p in (line[1], line[3])]
-                if xs and min(max(xs) - min(xs), max(ys) - min(ys)) <= layer.thin:
-                    rules.append((min(xs), min(ys), max(xs), max(ys)))
-    return rules
+        elif obj.type == raw.FPDF_PAGEOBJ_IMAGE:
+            pictures.append(_picture(obj, placed, frame))
+        elif raw.FPDFPath_GetDrawMode(obj.raw, fill, stroke):
+            paths = _subpaths(raw, obj.raw, m, frame)
+            if stroke.value and _drawn(raw.FPDFPageObj_GetStrokeColor, obj.raw, layer):
+                rules.extend(line for path in paths for line in path)
+            elif fill.value and _drawn(raw.FPDFPageObj_GetFillColor, obj.raw, layer):
+                for path in paths:
+                    xs = [p for line in path for p in (line[0], line[2])]
+                    ys = [p for line in path for p in (line[1], line[3])]
+                    if xs and min(max(xs) - min(xs), max(ys) - min(ys)) <= layer.thin:
+                        rules.append((min(xs), min(ys), max(xs), max(ys)))
+    return rules, pictures
+
+
+def _picture(obj, placed: tuple[float, ...] | None, frame: _Frame) -> Box:
+    """A picture's box on the page (its bounds are in its form's space when it is in one)."""
+    left, bottom, right, top = obj.get_bounds()
+    corners = [(left, bottom), (right, top), (left, top), (right, bottom)]
+    if placed is not None:
+        a, b, c, d, e, f = placed
+        corners = [(x * a + y * c + e, x * b + y * d + f) for x, y in corners]
+    xs = [frame.x(x) for x, _ in corners]
+    ys = [frame.y(y) for _, y in corners]
+    return min(xs), min(ys), max(xs), max(ys)
 
 
 def _matrix(raw, obj) -> tuple[float, ...]:

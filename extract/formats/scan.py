@@ -25,9 +25,10 @@ reading text, HTML, PDF and Word files never pays for it.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping, Sequence
 
 from xxgk.extract.document import Anchor, Cell, Document
-from xxgk.extract.layouts.positions import Page, read_pages
+from xxgk.extract.layouts.positions import Box, Page, read_pages
 
 KIND = "ocr"
 _MAGIC = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"II*\x00", b"MM\x00*", b"GIF87a", b"GIF89a")
@@ -45,11 +46,12 @@ def read(data: bytes, name: str = "", settings=None) -> Document:
     return read_pages(ocr.pages(data, settings or ocr.SETTINGS), KIND, KIND)
 
 
-def read_pages_of(data: bytes, numbers: list[int], settings=None) -> list[Page]:
-    """These pages of a PDF (numbered from 1), OCR'd: a text PDF's pages that are pictures."""
+def read_pages_of(data: bytes, pages: Mapping[int, Sequence[Box] | None], settings=None) -> list[Page]:
+    """These pages of a PDF (numbered from 1), OCR'd whole (None) or only inside these boxes
+    (points): a text PDF's scanned pages, and the pictures of its typed ones."""
     from xxgk.extract import ocr
 
-    return ocr.pages(data, settings or ocr.SETTINGS, only=numbers)
+    return ocr.pages(data, settings or ocr.SETTINGS, only=pages)
 
 
 def read_image(data: bytes, settings=None) -> Document:

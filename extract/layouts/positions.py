@@ -36,6 +36,8 @@ from xxgk.extract.layouts import columns as cols
 from xxgk.extract.layouts.grid import Slot, grid_rows
 from xxgk.extract.layouts.rulings import RuledTable, find_tables
 
+Box = tuple[float, float, float, float]  # x0, top, x1, bottom
+
 
 @dataclass(frozen=True, slots=True)
 class Word:
@@ -54,7 +56,9 @@ class Page:
     height: float
     words: list[Word] = field(default_factory=list)
     # ruling lines drawn on the page, each a horizontal or vertical segment (x0, top, x1, bottom)
-    rules: list[tuple[float, float, float, float]] = field(default_factory=list)
+    rules: list[Box] = field(default_factory=list)
+    # pictures drawn on a PDF's page: what they show is not in `words`
+    pictures: list[Box] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
