@@ -113,6 +113,11 @@ class TextBuilder:
             self.anchors.append(Anchor(start, self._pos, where, confidence))
         return Cell(text, start, self._pos)
 
+    @property
+    def end(self) -> int:
+        """The length of the text written so far."""
+        return self._pos
+
     def tab(self):
         self._write("\t")
 

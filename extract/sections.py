@@ -108,6 +108,16 @@ def count_forms(rows: list[Row], candidates: Candidates | None = None) -> int:
     return forms
 
 
+def holds_tables(rows: list[Row]) -> bool:
+    """Whether a document's own rows hold the report's tables: a filled-in applications table
+    between the headings of 三 and 四, or (headings not found) table cells enough for the
+    three tables. A document that does not may show them as pictures (`formats.scan.embed_all`)."""
+    if count_forms(rows):
+        return True
+    values = sum(1 for r in rows if r.table for c in r.cells if c.text and parse_values(c.text))
+    return values >= 3 * MIN_TABLE_VALUES
+
+
 def _holds_a_table(rows: list[Row]) -> bool:
     """Whether the rows hold MIN_TABLE_VALUES value cells: counted up to there, not beyond."""
     values = (c for row in rows for c in row.cells if c.text and parse_values(c.text))

@@ -34,7 +34,7 @@ from the columns of a sites list (ingest/discover.py finds their reports).
   linked file that is itself a page is stored as it is;
 - a page that shows its report as pictures of its tables (no document linked, the page names an
   annual report: ingest/links.py) is one document: the pictures are fetched the same way, in
-  memory (each at most `formats.html.MAX_IMAGE_BYTES`), and put into the page's HTML as `data:`
+  memory (each at most `formats.scan.MAX_IMAGE_BYTES`), and put into the page's HTML as `data:`
   URIs where its `<img>` tags show them (`links.inline_pictures`; the page keeps its charset),
   which the HTML reader OCRs. The page is `stored` with that HTML (`attachment_url`: the
   pictures put in; those that could not be fetched in `error`, the page stored all the same,
@@ -57,7 +57,7 @@ import httpx
 from xxgk import config
 from xxgk.extract.decode import Unreadable, decode_text
 from xxgk.extract.formats import HEAD, html, reader_for, scan
-from xxgk.extract.formats.html import MAX_IMAGE_BYTES
+from xxgk.extract.formats.scan import MAX_IMAGE_BYTES
 from xxgk.extract.metadata import detect_template
 from xxgk.extract.report import MAX_BYTES
 from xxgk.ingest.addresses import AddressPolicy, CheckedTransport, allow_private_from_env

@@ -47,7 +47,9 @@ these files do not have):
 5. `img_table_pdf.pdf`: `img_table.html` printed to PDF by LibreOffice, the picture sized to share
    its page with section 四's typed table: a typed PDF with a table pasted as a picture on a
    page with text. Gold: `img_table_pdf.gold.json` (img_table's).
-6. Word-pasted pages made from the real page 015 (its own markup, labels and values), with
+6. `001_huaian_hongze_qu_2023.picture.docx`: the .docx of 1. with table 三 replaced by
+   `hongze_2023_table.png` (the same report's table), 15 cm wide in a paragraph of its own.
+7. Word-pasted pages made from the real page 015 (its own markup, labels and values), with
    Word's hidden grid columns put in: `015_phantom.html` has an empty
    `<td width=0 style='border:none'>` after the last column in some rows of all three tables,
    the header cells and some last values covering that position with a larger colspan;
@@ -76,6 +78,7 @@ import docx
 import numpy as np
 import pdfplumber
 import pypdf
+from docx.shared import Cm
 from PIL import Image
 
 sys.path.insert(0, str(Path(__file__).parent))
@@ -633,6 +636,26 @@ def img_table_page() -> str:
     return "img_table.html"
 
 
+def word_picture() -> str:
+    """001_huaian_hongze_qu_2023.docx with table 三 replaced by hongze_2023_table.png (the same
+    report's table, from its PDF) in a paragraph of its own, 15 cm wide: a Word report with a
+    table pasted as a picture."""
+    source = OUT / "001_huaian_hongze_qu_2023.docx"
+    doc = docx.Document(str(source))
+    table = next(t for t in doc.tables if "本年新收" in "".join(c.text for c in t.columns[0].cells))
+    paragraph = doc.add_paragraph()
+    paragraph.add_run().add_picture(str(OUT / "hongze_2023_table.png"), width=Cm(15))
+    table._tbl.addprevious(paragraph._p)
+    table._tbl.getparent().remove(table._tbl)
+    name = "001_huaian_hongze_qu_2023.picture"
+    doc.save(str(OUT / f"{name}.docx"))
+    stamp_docx(OUT / f"{name}.docx")
+    gold = json.loads((OUT / "001_huaian_hongze_qu_2023.gold.json").read_text(encoding="utf-8"))
+    write_gold(gold, name, [f"{name}.docx"], "001_huaian_hongze_qu_2023.docx with table 三 replaced by "
+               "hongze_2023_table.png (the same report's table, from its PDF), 15 cm wide")
+    return f"{name}.docx: table 三 a picture"
+
+
 def img_table_pdf(office: Office, tmp: Path) -> str:
     """img_table.html printed to PDF by LibreOffice, its picture sized to share a page with
     section 四's typed table: a typed PDF whose table 三 is a picture on a page with text."""
@@ -819,6 +842,7 @@ def main() -> None:
         log += page_015(office, tmp)
         log += scans(tmp)
         log.append(img_table_pdf(office, tmp))
+        log.append(word_picture())
         log.append(mixed())
         log += phantom_pages()
     for line in log:

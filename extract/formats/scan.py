@@ -25,12 +25,18 @@ reading text, HTML, PDF and Word files never pays for it.
 from __future__ import annotations
 
 import dataclasses
+import io
 from collections.abc import Mapping, Sequence
 
+from xxgk.extract.decode import Unreadable
 from xxgk.extract.document import Anchor, Cell, Document
 from xxgk.extract.layouts.positions import Box, Page, read_pages
 
 KIND = "ocr"
+MAX_IMAGES = 8                       # pictures OCR'd per document (a report's three tables, in parts)
+MAX_IMAGE_BYTES = 10 * 1024 * 1024   # a picture's bytes
+MIN_PICTURE_SIDE = 100               # pixels: smaller is an icon, a bullet, a QR code …
+MIN_PICTURE_AREA = 60_000            # … and a picture of less than this (300 x 200) a logo or banner
 _MAGIC = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"II*\x00", b"MM\x00*", b"GIF87a", b"GIF89a")
 
 
@@ -75,3 +81,51 @@ def embed(doc: Document, at: int, data: bytes, settings=None) -> Document:
                              for a in image.anchors]
     return Document(doc.text + "\n" + image.text, doc.rows[:i] + moved + doc.rows[i:], doc.kind, doc.encoding,
                     sorted(anchors, key=lambda a: a.start))
+
+
+def table_picture(data: bytes) -> bytes | str | None:
+    """A picture a web page or a Word file shows, as what may be a table: its bytes; why it
+    cannot be read; or None, no table (an icon, a logo, a QR code, an SVG, not an image)."""
+    from PIL import Image, UnidentifiedImageError
+
+    if len(data) > MAX_IMAGE_BYTES:
+        return f"a picture of more than {MAX_IMAGE_BYTES // 2**20} MB"
+    if not sniff(data[:16], ""):
+        return None  # an SVG, an icon format Tesseract does not take
+    try:
+        width, height = Image.open(io.BytesIO(data)).size  # reads the header only
+    except (UnidentifiedImageError, Image.DecompressionBombError, OSError, ValueError) as e:
+        return f"an unreadable picture ({e})"
+    if min(width, height) < MIN_PICTURE_SIDE or width * height < MIN_PICTURE_AREA:
+        return None
+    return data
+
+
+def embed_all(doc: Document, pictures: list[tuple[int, bytes | str]]) -> Document:
+    """`doc` with its pictures' rows where the pictures are (`embed`); `pictures`: (offset in
+    `doc.text`, the picture's bytes or why it is left), in the document's order. What could not
+    be read goes into the document's notes."""
+    from xxgk.extract import tesseract
+    from xxgk.extract.ocr import SETTINGS  # numpy and Pillow: only for a document with pictures
+
+    notes: list[str] = []
+    readable = [(at, data) for at, data in pictures if isinstance(data, bytes)]
+    notes += [f"picture at {at} left: {why}" for at, why in pictures if isinstance(why, str)]
+    if len(readable) > MAX_IMAGES:
+        notes.append(f"{len(readable) - MAX_IMAGES} of the {len(readable)} pictures left unread "
+                     f"(at most {MAX_IMAGES} are read by OCR)")
+        readable = readable[:MAX_IMAGES]
+    try:
+        tesseract.program((SETTINGS.lang, SETTINGS.check_lang))
+    except Unreadable as e:
+        notes.append(f"the document shows {len(readable)} picture(s) that may hold its tables, not read: {e}")
+        readable = []
+    # the last first: `embed` places a picture's rows before the first row after its offset,
+    # and rows an earlier embed added (their offsets are past the text) would be counted
+    for at, data in reversed(readable):
+        try:
+            doc = embed(doc, at, data)
+        except Unreadable as e:
+            notes.append(f"picture at {at} not read: {e}")
+    doc.notes = [*doc.notes, *notes]
+    return doc

@@ -1,13 +1,16 @@
 """Word .docx files, read through python-docx: the body's paragraphs and tables in document
-order (`layouts.word`), with its list numbering; headers and footers left out."""
+order (`layouts.word`), with its list numbering; headers and footers left out. When those do
+not hold the report's tables, its pictures of a table's size are read by OCR (as a web page's:
+`scan.embed_all`)."""
 from __future__ import annotations
 
 import io
 import zipfile
 
+from xxgk.extract import sections
 from xxgk.extract.decode import Unreadable
 from xxgk.extract.document import Document
-from xxgk.extract.formats import containers
+from xxgk.extract.formats import containers, scan
 from xxgk.extract.layouts import word as word_layout
 from xxgk.extract.layouts.list_numbers import ListNumbers, W
 from xxgk.extract.limits import TimeLimit
@@ -32,16 +35,31 @@ def read(data: bytes, name: str) -> Document:
 
 
 def read_docx(data: bytes, kind: str) -> Document:
-    """The document of a .docx file; `kind` says what it was before conversion, if it was."""
-    body, numbers = _open(data)
-    text, rows, anchors = word_layout.read_body(body, numbers)
-    if not text.strip():
-        raise Unreadable(f"a Word document without text ({kind}): scanned pages pasted as pictures?")
-    return Document(text, rows, kind, kind, anchors)
+    """The document of a .docx file; `kind` says what it was before conversion, if it was.
+    A document whose own rows lack the report's tables has its pictures of a table's size read
+    by OCR, their rows placed where they stand (a table pasted as a picture, scanned pages)."""
+    main, body, numbers = _open(data)
+    text, rows, anchors, pictures = word_layout.read_body(body, numbers)
+    doc = Document(text, rows, kind, kind, anchors)
+    if pictures and not sections.holds_tables(rows):
+        shown = [(at, _image(main, image)) for at, image in pictures]
+        doc = scan.embed_all(doc, [(at, picture) for at, picture in shown if picture is not None])
+    if not doc.text.strip():
+        raise Unreadable(f"a Word document without text ({kind}): scanned pages pasted as pictures?"
+                         + "".join(f" {note}" for note in doc.notes))
+    return doc
+
+
+def _image(main, image: str) -> bytes | str | None:
+    """The picture of this relationship id as `scan.table_picture` takes it."""
+    try:
+        return scan.table_picture(main.related_parts[image].blob)
+    except (KeyError, AttributeError):
+        return "a picture the file names but does not hold"
 
 
 def _open(data: bytes):
-    """The main document's body and its list numbering."""
+    """The main document part, its body and its list numbering."""
     _check_size(data)
     from docx.opc.constants import RELATIONSHIP_TYPE as RT  # only Word files pay for importing it
     from docx.package import Package
@@ -57,7 +75,7 @@ def _open(data: bytes):
     if body is None:
         raise Unreadable("damaged Word file: the document has no body")
     # our own code, outside the try: a bug in it must raise, not pass for a damaged file
-    return body, ListNumbers(numbering, styles)
+    return main, body, ListNumbers(numbering, styles)
 
 
 def _check_size(data: bytes):

@@ -7,7 +7,8 @@ paragraph line and every table cell is appended with where it came from ("paragr
 The body is walked once in document order. A paragraph is a prose line (one per line break),
 re-read by `layouts.text.plain_row` so its numbers split off as in a text layer; its automatic
 list number (一、 （三）) is written before it, as Word shows it. Text boxes are read after the
-paragraph that anchors them. A table's cells become `Slot`s with Word's spans (`w:gridSpan`,
+paragraph that anchors them, and its pictures noted where they stand (`formats.word` has OCR
+read those that may be tables). A table's cells become `Slot`s with Word's spans (`w:gridSpan`,
 `w:vMerge` restart/continue, `w:gridBefore`) and go to `layouts.grid`. A table with a table in
 one of its cells only lays out the page: its cells are read as prose, the inner tables as
 tables, as `layouts.html` does; so is a table of one cell per row (a box around the text).
@@ -33,6 +34,10 @@ _TABS = {W + "tab", W + "ptab"}
 _BREAKS = {W + "br", W + "cr"}
 _HYPHEN = W + "noBreakHyphen"
 _TEXT_BOX = W + "txbxContent"
+_R = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+# a picture (DrawingML's blip, VML's imagedata) → the attribute naming its image part
+_PICTURES = {"{http://schemas.openxmlformats.org/drawingml/2006/main}blip": _R + "embed",
+             "{urn:schemas-microsoft-com:vml}imagedata": _R + "id"}
 _VAL = W + "val"
 # wrappers a table's rows or a row's cells may sit in
 _ROW_WRAPPERS = {W + "sdt", W + "sdtContent", W + "customXml", W + "ins"}
@@ -43,13 +48,14 @@ _HIDDEN = {W + "del", W + "moveFrom", W + "delText", W + "instrText", W + "delIn
            W + "sectPr", W + "footnoteReference", W + "endnoteReference", W + "commentReference"}
 
 
-def read_body(body, numbers: ListNumbers | None = None) -> tuple[str, list[Row], list[Anchor]]:
-    """The synthesised text, the rows in reading order and the text's anchors."""
+def read_body(body, numbers: ListNumbers | None = None) -> tuple[str, list[Row], list[Anchor], list[tuple[int, str]]]:
+    """The synthesised text, the rows in reading order, the text's anchors, and the pictures:
+    (offset in the text where each stands, the relationship id of its image)."""
     walk = _Walk(numbers or ListNumbers())
     walk.blocks(body)
     text = walk.builder.text()
     rows = [_prose_row(text, x) if isinstance(x, tuple) else x for x in walk.out]
-    return text, rows, walk.builder.anchors
+    return text, rows, walk.builder.anchors, walk.pictures
 
 
 def _prose_row(text: str, span: tuple[int, int]) -> Row:
@@ -67,6 +73,7 @@ class _Walk:
         self.out: list[Row | tuple[int, int]] = []
         self.paragraphs = 0
         self.tables = 0
+        self.pictures: list[tuple[int, str]] = []
 
     def blocks(self, parent):
         """Paragraphs and tables under `parent`, through content controls, custom XML and
@@ -83,14 +90,24 @@ class _Walk:
     def paragraph(self, p):
         self.paragraphs += 1
         where = f"paragraph {self.paragraphs}"
-        text, boxes = paragraph_text(p, self.numbers)
+        text, anchored = paragraph_text(p, self.numbers)
         for line in text.split("\n"):
             cell = self.builder.cell(line, where)
             if cell.text:
                 self.out.append((cell.start, cell.end))
                 self.builder.newline()
-        for box in boxes:
-            self.blocks(box)
+        for element in anchored:
+            if element.tag == _TEXT_BOX:
+                self.blocks(element)
+            else:
+                self.picture(element)
+
+    def picture(self, element):
+        """A picture stands where the text has got to: its rows, if OCR reads a table in it, go
+        there (`formats.scan.embed`)."""
+        image = element.get(_PICTURES[element.tag])
+        if image:  # (a picture linked from outside the file has none)
+            self.pictures.append((self.builder.end, image))
 
     def table(self, tbl):
         self.tables += 1
@@ -117,9 +134,13 @@ class _Walk:
         """All the cell's paragraphs (and its text boxes') on one line."""
         parts = []
         for p in _own(tc, _P):
-            text, boxes = paragraph_text(p, self.numbers)
+            text, anchored = paragraph_text(p, self.numbers)
             parts.append(text)
-            parts.extend(self.cell_text(box) for box in boxes)
+            for element in anchored:
+                if element.tag == _TEXT_BOX:
+                    parts.append(self.cell_text(element))
+                else:
+                    self.picture(element)
         return " ".join(parts).replace("\n", " ")
 
 
@@ -134,17 +155,17 @@ def _lays_out(tbl) -> bool:
 
 def paragraph_text(p, numbers: ListNumbers) -> tuple[str, list]:
     """The paragraph as Word shows it (its list number first, a newline for each line break),
-    and the text boxes anchored in it."""
+    and the text boxes and pictures anchored in it."""
     parts: list[str] = []
-    boxes: list = []
+    anchored: list = []
     label = numbers.label(p)
     if label:
         parts.append(label + " ")
-    _inline(p, parts, boxes)
-    return "".join(parts), boxes
+    _inline(p, parts, anchored)
+    return "".join(parts), anchored
 
 
-def _inline(parent, parts: list[str], boxes: list):
+def _inline(parent, parts: list[str], anchored: list):
     for child in parent:
         tag = child.tag
         if tag == _TEXT:
@@ -155,10 +176,10 @@ def _inline(parent, parts: list[str], boxes: list):
             parts.append("\n")
         elif tag == _HYPHEN:
             parts.append("-")
-        elif tag == _TEXT_BOX:
-            boxes.append(child)
+        elif tag == _TEXT_BOX or tag in _PICTURES:
+            anchored.append(child)
         elif isinstance(tag, str) and tag not in _HIDDEN:
-            _inline(child, parts, boxes)  # runs, hyperlinks, fields, content controls, insertions
+            _inline(child, parts, anchored)  # runs, hyperlinks, fields, content controls, insertions
 
 
 def _own(parent, tag: str) -> Iterator:
