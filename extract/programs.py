@@ -4,8 +4,10 @@ found, given a private folder, and run so that none outlives the document it was
 A run starts a session of its own and, however the wait for it ends (the program's end, its
 timeout, the extraction's time limit raised into the wait), every process of that session still
 running is killed: soffice forks soffice.bin, which a plain kill would leave behind. If our own
-process dies first (`kill -9` of a worker), the program is told by the kernel and dies too
-(`die_with_parent`, which the flows also give their workers and server).
+process dies first (`kill -9` of a worker), nothing of ours is left to do that: the session's
+first process is a guard (`_GUARD`, a few lines of Python) that the kernel tells of our death
+(`die_with_parent`, which the flows also give their workers and server) and that then kills the
+whole session, the program and whatever it forked.
 """
 from __future__ import annotations
 
@@ -24,6 +26,35 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
+
+# The first process of a program's session: it runs the program as its child and, told of our
+# death by SIGTERM (`die_with_parent`), kills its process group (the session: the program and
+# what it forked, the guard too). A program that cannot start is told on the pipe `argv[1]` (its
+# errno; the pipe closes unwritten when the program starts); otherwise the guard exits as the
+# program did (128 + N when it was killed by signal N).
+_GUARD = """
+import os, signal, sys
+told = int(sys.argv[1])
+signal.signal(signal.SIGTERM, lambda *_: os.killpg(0, signal.SIGKILL))
+pid = os.fork()
+if pid == 0:
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    os.set_inheritable(told, False)
+    try:
+        os.execvp(sys.argv[2], sys.argv[2:])
+    except OSError as e:
+        os.write(told, str(e.errno).encode())
+    os._exit(127)
+os.close(told)
+while True:
+    try:
+        status = os.waitpid(pid, 0)[1]
+        break
+    except InterruptedError:
+        pass
+code = os.waitstatus_to_exitcode(status)
+sys.exit(128 - code if code < 0 else code)
+"""
 
 
 def find(variable: str, *names: str) -> str | None:
@@ -49,10 +80,20 @@ def run(command: list[str], timeout: float, *, capture: bool = False,
     start; the program and its children are killed in either case, and on any interruption."""
     pipe = subprocess.PIPE if capture else subprocess.DEVNULL
     ready_to_tie()
-    process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=pipe, stderr=pipe, env=env,
-                               start_new_session=True, preexec_fn=functools.partial(die_with_parent, os.getpid()))
+    told, tell = os.pipe()
+    try:
+        process = subprocess.Popen([sys.executable, "-I", "-S", "-c", _GUARD, str(tell), *command],
+                                   stdin=subprocess.DEVNULL, stdout=pipe, stderr=pipe, env=env, pass_fds=(tell,),
+                                   start_new_session=True,
+                                   preexec_fn=functools.partial(die_with_parent, os.getpid(), signal.SIGTERM))
+    finally:
+        os.close(tell)
     with process:  # closes the pipes
         try:
+            with open(told, "rb") as f:
+                failed = f.read()  # until the program starts, or cannot
+            if failed:
+                raise OSError(int(failed), os.strerror(int(failed)), command[0])
             out, err = process.communicate(timeout=timeout)
         finally:
             with contextlib.suppress(ProcessLookupError):  # all of it has exited

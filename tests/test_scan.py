@@ -253,13 +253,16 @@ def _runs(pid: int, program: bytes) -> bool:
         return False
 
 
-def _children(pid: int) -> list[int]:
-    """The processes whose parent is `pid` (from /proc)."""
-    out = []
+def _descendants(pid: int) -> list[int]:
+    """The processes `pid` started, and those they started (from /proc)."""
+    parents: dict[int, int] = {}
     for stat_file in Path("/proc").glob("[0-9]*/stat"):
         with contextlib.suppress(OSError):
-            if int(stat_file.read_text().rpartition(")")[2].split()[1]) == pid:
-                out.append(int(stat_file.parent.name))
+            parents[int(stat_file.parent.name)] = int(stat_file.read_text().rpartition(")")[2].split()[1])
+    out, level = [], [pid]
+    while level:
+        level = [child for child, parent in parents.items() if parent in level]
+        out += level
     return out
 
 
@@ -267,7 +270,7 @@ def _children(pid: int) -> list[int]:
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc")
 def test_a_program_a_reader_runs_dies_with_a_killed_extraction(tmp_path):
     """`kill -9` of the process reading a scan: the Tesseract it runs (here one that never ends)
-    is killed by the kernel at once, not left to run on to its own end."""
+    is killed at once (its guard, told by the kernel, kills its session), not left to run on."""
     fake = tmp_path / "tesseract"
     fake.write_text('#!/bin/sh\ncase "$*" in *--list-langs*) printf "List of (3):\\nchi_sim\\neng\\nosd\\n";;\n'
                     '*) exec sleep 600;; esac\n')
@@ -278,7 +281,7 @@ def test_a_program_a_reader_runs_dies_with_a_killed_extraction(tmp_path):
     try:
         deadline = time.monotonic() + 60
         # past the language check (a child that ends at once): the reading itself runs
-        while not (ocr := [pid for pid in _children(extraction.pid) if _runs(pid, b"sleep")]):
+        while not (ocr := [pid for pid in _descendants(extraction.pid) if _runs(pid, b"sleep")]):
             assert extraction.poll() is None and time.monotonic() < deadline, "no OCR was started"
             time.sleep(0.05)
         extraction.kill()

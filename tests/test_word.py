@@ -7,14 +7,17 @@ revisions. Damaged files, spreadsheets and a missing LibreOffice fail with a rea
 """
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import os
 import random
 import re
 import shutil
+import signal
 import stat
 import subprocess
+import sys
 import time
 import zipfile
 from pathlib import Path
@@ -444,6 +447,29 @@ def test_a_conversion_cut_by_the_time_limit_leaves_nothing_running(hanging_soffi
     assert (r.status, r.checks[-1].detail) == (Status.FAILED, "extraction took longer than 0.5 s (the limit for one document)")
     assert _gone(pids)
     assert list(temp.iterdir()) == []
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc")
+def test_a_killed_extraction_leaves_no_soffice_running(hanging_soffice):
+    """`kill -9` of the process converting: the program it ran and the child that forked
+    (soffice.bin, under soffice) are killed at once, not left to run on."""
+    pids, temp = hanging_soffice
+    extraction = subprocess.Popen([sys.executable, "-c", "import sys; from xxgk.extract.report import extract_bytes; "
+                                   "extract_bytes(bytes.fromhex(sys.argv[1]), 'report.doc')",
+                                   (containers.OLE_MAGIC + bytes(100)).hex()], env={**os.environ, "TMPDIR": str(temp)})
+    try:
+        deadline = time.monotonic() + 60
+        while not (pids.exists() and len(pids.read_text().split()) == 2):
+            assert extraction.poll() is None and time.monotonic() < deadline, "soffice was not run"
+            time.sleep(0.05)
+        extraction.kill()
+        extraction.wait()
+        assert _gone(pids)
+    finally:
+        extraction.kill()
+        for pid in map(int, pids.read_text().split() if pids.exists() else ()):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
 
 
 @pytest.mark.slow  # LibreOffice's attempt: two seconds, beside the two conversions above
