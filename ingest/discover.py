@@ -8,7 +8,8 @@ column's URL alone:
 
 - listing pages: the column page, the pages its pagination links (下一页, 尾页, page numbers,
   a link to `index_N.html` or to the same page with another `page=`-like number, the pages a
-  `createPageHTML` call writes), at most `max_pages` per column; a link whose text names
+  `createPageHTML` call writes, the records a 大汉 jpage column's data proxy holds past those
+  of its page), at most `max_pages` per column; a link whose text names
   an annual-report column without a year (政府信息公开年报, 部门年度报告) is a sub-column, one
   level deeper, followed down to `max_depth` levels;
 - report links: those whose text or title names an annual report (政府信息公开工作年度报告,
@@ -23,6 +24,7 @@ that listed it in `linked_from`, and its year from the listing's title as `year_
 """
 from __future__ import annotations
 
+import html
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from urllib.parse import parse_qsl, urljoin, urlsplit
@@ -43,6 +45,15 @@ _YEAR = regex.compile(r"(?<!\d)(20\d\d)\s*(?:年|[）)]|$)")
 _NEXT = regex.compile(r"^(?:下一?页|后一?页|尾页|末页|最后一?页|next|last|[>›»]+|\d{1,3}|第\d{1,3}页)$", regex.I)
 _PAGED_NAME = regex.compile(r"^(index|list|default)(?:_\d+)?\.(?:s?html?|jsp|aspx?|php)$", regex.I)
 _PAGE_PARAMS = {"page", "pageno", "pageindex", "pagenum", "curpage", "currentpage", "p", "pn", "pagenumber", "cp"}
+# 大汉 (Hanweb) JCMS's jpage: a column page holds its first records in a `<datastore>` that a
+# script pages through, and the script fetches the rest from a data proxy, whose address with the
+# column's parameters is the `<nextgroup>` link; `totalRecord: N` (the script's) or
+# `<totalrecord>N` (the proxy's answer) says how many records there are.
+_PROXY = regex.compile(r"""<nextgroup>\s*<!\[CDATA\[\s*<a\s[^>]*?href\s*=\s*["']([^"']*dataproxy\.jsp[^"']*)["']""",
+                       regex.I)
+_TOTAL = regex.compile(r"""\btotalRecord\s*[:=]\s*["']?(\d{1,6})|<totalrecord>\s*(\d{1,6})""", regex.I)
+_PER_PAGE = regex.compile(r"""\bperPage\s*[:=]\s*["']?(\d{1,4})""", regex.I)
+_RECORD = regex.compile(r"<record\b", regex.I)
 _CREATE_PAGE = regex.compile(
     r"createPageHTML\(\s*(?:['\"][^'\"]*['\"]\s*,\s*)?(\d{1,4})\s*,\s*(\d{1,4})\s*,\s*['\"]([\w.-]{1,40})['\"]"
     r"\s*,\s*['\"](\w{1,6})['\"]")
@@ -97,7 +108,8 @@ def read_listing(text: str, page: str, first_year: int = 2019) -> Listing:
         if _is_page_of(url, page, tag.text):
             out.pages.append(url)
             seen.add(_plain(url))
-    for url in _scripted_pages(text, base_of(text, page)):
+    base = base_of(text, page)
+    for url in _scripted_pages(text, base) + _proxied_pages(text, base):
         if _plain(url) not in seen and same_site(url, page):
             out.pages.append(url)
             seen.add(_plain(url))
@@ -141,6 +153,21 @@ def _scripted_pages(text: str, base: str) -> list[str]:
         count, name, ext = min(int(m.group(1)), 1000), m.group(3), m.group(4)
         out.extend(urljoin(base, f"{name}.{ext}" if i == 0 else f"{name}_{i}.{ext}") for i in range(count))
     return out
+
+
+def _proxied_pages(text: str, base: str) -> list[str]:
+    """The records of a jpage column past those its page holds, from its data proxy, as many at a
+    time as the page holds: `…dataproxy.jsp?<the column's parameters>&startrecord=46&endrecord=90`."""
+    proxy, total = _PROXY.search(text), _TOTAL.search(text)
+    held = len(_RECORD.findall(text))
+    if proxy is None or total is None or held == 0:
+        return []
+    count = min(int(total.group(1) or total.group(2)), 100_000)
+    per = _PER_PAGE.search(text)
+    url = urljoin(base, html.unescape(proxy.group(1)))
+    url += "&" if "?" in url else "?"
+    return [f"{url}startrecord={first}&endrecord={min(first + held - 1, count)}&perpage={per.group(1) if per else held}"
+            for first in range(held + 1, count + 1, held)]
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ import time
 from email.utils import formatdate, parsedate_to_datetime
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 import pytest
 
@@ -238,6 +238,85 @@ def test_a_column_is_walked_within_its_bounds():
     assert len(walk(root + "index.html", fetch, Bounds(max_pages=2, max_depth=2))) == 2 and len(read) == 2
     assert [r.year for r, _ in walk(root + "index.html", fetch, Bounds(max_reports=2, max_depth=2))] == [2023, 2022]
     assert root + "sub/deeper/index.html" in [p for _, p in walk(root + "index.html", fetch, Bounds(max_depth=2))]
+
+
+# A 大汉 (Hanweb) JCMS column: its page holds the first 45 of 100 records in the <datastore> its
+# jpage script pages through; the script asks the data proxy for the rest, 45 at a time. Records
+# 1, 50 and 97 are annual reports, the others notices.
+HANWEB_COLUMN = "/col/col1234/index.html"
+PROXY = ("/module/web/jpage/dataproxy.jsp?page=1&webid=1&path=/&columnid=1234&unitid=52361"
+         "&webname=%E6%B7%AE%E5%AE%89%E5%B8%82&permissiontype=0")
+HANWEB_REPORTS = {1: "淮安市洪泽区人民政府2024年政府信息公开工作年度报告", 50: "沭阳县发展和改革局2023年政府信息公开年度报告",
+                  97: "某局2021年政府信息公开工作年度报告"}
+
+
+def hanweb_record(i: int) -> str:
+    title = HANWEB_REPORTS.get(i, f"关于第{i}批政务公开事项的通知")
+    return f"<record><![CDATA[\n{item(f'/art/2024/1/{i}/art_1234_{i}.html', title, '2024-01-20')}\n]]></record>"
+
+
+def hanweb_column() -> bytes:
+    records = "".join(map(hanweb_record, range(1, 46)))
+    return chrome("政府信息公开年报", "<div id='52361'><script type='text/xml'><datastore>"
+                  f"<nextgroup><![CDATA[<a href=\"{PROXY}\"></a>]]></nextgroup><recordset>{records}</recordset>"
+                  "</datastore></script></div><script>$(document).ready(function(){$('#52361').jpage({dataStore:"
+                  "dataStore,proxyUrl:'/module/web/jpage/dataproxy.jsp',perPage:15,totalRecord:100,groupSize:3});});"
+                  "</script>")
+
+
+class Hanweb(BaseHTTPRequestHandler):
+    """The column and its data proxy (records `startrecord`..`endrecord` of the query, as the
+    proxy answers), report pages, and a log of the paths asked for."""
+    log: list[str] = []
+
+    def log_message(self, *args):
+        pass
+
+    def do_GET(self):
+        url = urlsplit(self.path)
+        Hanweb.log.append(url.path)
+        query = dict(parse_qsl(url.query))
+        if url.path == HANWEB_COLUMN:
+            body = hanweb_column()
+        elif url.path == "/module/web/jpage/dataproxy.jsp" and query.get("columnid") == "1234":
+            first, last = int(query["startrecord"]), int(query["endrecord"])
+            body = ("<?xml version='1.0' encoding='UTF-8'?><datastore><totalrecord>100</totalrecord><recordset>"
+                    + "".join(map(hanweb_record, range(first, last + 1))) + "</recordset></datastore>").encode()
+        elif url.path.startswith("/art/"):
+            body = chrome("报告", f"<p>{url.path}</p>")
+        else:
+            self.send_error(404)
+            return
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
+def test_a_hanweb_column_s_records_past_its_page_come_from_its_data_proxy():
+    listing = read_listing(hanweb_column().decode(), "http://www.huaian.gov.cn/col/col1234/index.html")
+    assert [(r.url, r.year) for r in listing.reports] == [("http://www.huaian.gov.cn/art/2024/1/1/art_1234_1.html", 2024)]
+    proxy = "http://www.huaian.gov.cn" + PROXY
+    assert listing.pages == [f"{proxy}&startrecord=46&endrecord=90&perpage=15",
+                             f"{proxy}&startrecord=91&endrecord=100&perpage=15"]
+
+
+def test_a_hanweb_column_is_crawled_whole(tmp_path):
+    """From the column's URL: its page, then the proxy's two groups, and the three reports among
+    the 100 records, each recorded with the page that listed it."""
+    Hanweb.log = []
+    with serve(Hanweb) as site:
+        entries = crawl([], RawStore(tmp_path), LOCAL, [Target(site + HANWEB_COLUMN)])
+    got = {e.source.removeprefix(site): e for e in entries}
+    listings = [path for path, e in got.items() if e.status == LISTING]
+    assert listings == [HANWEB_COLUMN, f"{PROXY}&startrecord=46&endrecord=90&perpage=15",
+                        f"{PROXY}&startrecord=91&endrecord=100&perpage=15"]
+    reports = {path: (e.year_hint, e.linked_from.removeprefix(site)) for path, e in got.items() if path.startswith("/art/")}
+    assert reports == {"/art/2024/1/1/art_1234_1.html": (2024, HANWEB_COLUMN),
+                       "/art/2024/1/50/art_1234_50.html": (2023, listings[1]),
+                       "/art/2024/1/97/art_1234_97.html": (2021, listings[2])}
+    assert sorted(p for p in Hanweb.log if p.startswith("/art/")) == sorted(reports)  # each once, no notice
 
 
 def test_the_sites_list_is_read_line_by_line(tmp_path):
