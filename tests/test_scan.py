@@ -237,6 +237,28 @@ def test_without_tesseract_a_typed_page_s_table_picture_is_said_unread(monkeypat
     assert report.tables["applications"] != "read" and report.cells["disclosure.licensing.decisions"].value == 550
 
 
+def test_a_pdf_holding_its_tables_reads_no_picture(monkeypatch, tmp_path):
+    """A typed PDF whose text holds the report's tables, with a picture page appended (an
+    appendix, a photo): nothing is OCR'd, so without Tesseract nothing is said unread either;
+    the same picture in place of the tables is read (the tests above)."""
+    import pypdf
+
+    monkeypatch.setenv("XXGK_TESSERACT", "/nonexistent/tesseract")
+    picture = tmp_path / "picture.pdf"
+    Image.open(TABLE_PNG).convert("L").save(picture, resolution=150)
+    writer = pypdf.PdfWriter()
+    for source in (FORMATS / "001_huaian_hongze_qu_2023.pdf", picture):
+        for page in pypdf.PdfReader(source).pages:
+            writer.add_page(page)
+    out = io.BytesIO()
+    writer.write(out)
+    report = extract_bytes(out.getvalue(), "with_appendix.pdf")
+    assert len(pypdf.PdfReader(io.BytesIO(out.getvalue())).pages) == 4
+    assert not any(c.rule == "pictures" for c in report.checks) and set(report.tables.values()) == {"read"}
+    gold = _gold("001_huaian_hongze_qu_2023.gold.json")
+    assert {k: report.cells[k].value for k in gold["cells"]} == gold["cells"]
+
+
 def _alive(pid: int) -> bool:
     """The process runs (not gone, not a zombie waiting to be reaped)."""
     try:

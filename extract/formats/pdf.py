@@ -17,9 +17,10 @@ one lock serialises its use (`PDFIUM`); and its "loose" character boxes are unre
 of hongze_2023 gives 200-point boxes), so heights come from the font size (`_CharBox`).
 
 A PDF without a text layer (a scan) raises `decode.Scanned`, which sends it to OCR. A PDF with
-one whose pages are partly pictures (a typed cover, the tables scanned) has those pages OCR'd
-(`formats.scan`) and read with the others; without Tesseract they are left, and said in the
-document's notes.
+one whose text lacks the report's tables has its pictures OCR'd (`formats.scan`) and read with
+the rest: its pages without text that show a picture (a typed cover, the tables scanned), and on
+a typed page a picture large enough for a table with no text over it (a table pasted as a
+picture). Without Tesseract they are left, and said in the document's notes.
 """
 from __future__ import annotations
 
@@ -29,6 +30,7 @@ import threading
 from contextlib import contextmanager
 from dataclasses import dataclass
 
+from xxgk.extract import sections
 from xxgk.extract.decode import Scanned, Unreadable
 from xxgk.extract.document import Document
 from xxgk.extract.formats import scan
@@ -71,16 +73,15 @@ def read(data: bytes, name: str) -> Document:
     pages = read_layer(data)
     if not any(p.words for p in pages):
         raise Scanned("PDF without a text layer (scanned): needs OCR")
-    pictured = _pictured(pages)
-    notes = []
-    if pictured:
-        try:
-            pages = _with_ocr(data, pages, pictured)
-        except Unreadable as e:  # no Tesseract: the typed pages are read, and the report says what was not
-            notes = _unread(pictured, str(e))
     doc = read_pages(pages, KIND, KIND)
-    doc.notes += notes
-    return doc
+    pictured = _pictured(pages)
+    if not pictured or sections.holds_tables(doc.rows):  # a picture beside the tables is no table of the form's
+        return doc
+    try:
+        return read_pages(_with_ocr(data, pages, pictured), KIND, KIND)
+    except Unreadable as e:  # no Tesseract: the typed pages are read, and the report says what was not
+        doc.notes += _unread(pictured, str(e))
+        return doc
 
 
 def _pictured(pages: list[Page], layer: Layer = LAYER) -> dict[int, list[Box] | None]:
@@ -111,9 +112,16 @@ def _with_ocr(data: bytes, pages: list[Page], pictured: dict[int, list[Box] | No
     """The pages with what OCR reads of them: a scanned page instead of itself, a typed page's
     pictures beside its text."""
     read = {p.number: p for p in scan.read_pages_of(data, pictured)}
-    return [p if p.number not in read else read[p.number] if pictured[p.number] is None
-            else dataclasses.replace(p, words=p.words + read[p.number].words, rules=p.rules + read[p.number].rules)
-            for p in pages]
+    out = []
+    for page in pages:
+        ocrd = read.get(page.number)
+        if ocrd is None:
+            out.append(page)
+        elif pictured[page.number] is None:
+            out.append(ocrd)
+        else:
+            out.append(dataclasses.replace(page, words=page.words + ocrd.words, rules=page.rules + ocrd.rules))
+    return out
 
 
 def _unread(pictured: dict[int, list[Box] | None], why: str) -> list[str]:
