@@ -6,7 +6,7 @@ from collections import Counter
 
 from prefect import flow, task
 
-from xxgk.flows import processes, settings
+from xxgk.flows import crashes, processes, settings
 from xxgk.ingest.crawl import CrawlSettings, crawl, read_sites, read_targets
 from xxgk.ingest.raw_store import RawStore
 
@@ -32,7 +32,7 @@ def crawl_flow(url_list: str | None = None, data: str = "data", delay: float | N
     here override them."""
     raw, _ = settings.data_paths(data)
     s = CrawlSettings.configured(timeout=timeout, retries=retries, backoff=backoff, delay=delay)
-    with processes.sole_writer(data):
+    with crashes.sole_writer(data):
         return fetch_all(url_list, str(raw), s, sites)
 
 

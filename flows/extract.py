@@ -23,7 +23,7 @@ from prefect.task_runners import ThreadPoolTaskRunner
 
 from xxgk.extract.limits import Limits, cap_memory
 from xxgk.extract.report import PARSER_VERSION, extract_file
-from xxgk.flows import processes, progress, settings
+from xxgk.flows import crashes, processes, progress, settings
 from xxgk.ingest.raw_store import RawStore
 from xxgk.transform import store as work
 from xxgk.transform.datasets import BatchRows
@@ -120,7 +120,7 @@ def pending(data: str) -> list[dict]:
 def extract_flow(data: str = "data") -> dict:
     data = str(Path(data).absolute())  # batches may run in other processes
     logger = get_run_logger()
-    with processes.sole_writer(data):
+    with crashes.sole_writer(data):
         todo = pending(data)
         workers = os.cpu_count() or 1
         batches = plan(todo, workers)

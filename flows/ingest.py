@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from prefect import flow, get_run_logger
 
-from xxgk.flows import processes, settings
+from xxgk.flows import crashes, processes, settings
 from xxgk.ingest.folder import ingest_folder
 from xxgk.ingest.raw_store import RawStore
 
@@ -11,7 +11,7 @@ from xxgk.ingest.raw_store import RawStore
 @flow(name="xxgk-ingest")
 def ingest_flow(folder: str = "data/raw/samples", data: str = "data") -> dict:
     raw, _ = settings.data_paths(data)
-    with processes.sole_writer(data):
+    with crashes.sole_writer(data):
         entries = ingest_folder(folder, RawStore(raw))
     out = {"new_or_changed": sum(e.status == "stored" for e in entries),
            "unreadable": sum(e.status == "error" for e in entries)}

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from prefect import flow, get_run_logger
 
-from xxgk.flows import processes, settings
+from xxgk.flows import crashes, processes, settings
 from xxgk.ingest.raw_store import LINKED, LISTING, REMOVED, STORED, RawStore
 from xxgk.transform import store as work
 from xxgk.transform.datasets import fetch_failure
@@ -24,7 +24,7 @@ def publish_flow(data: str = "data", places: str | None = None) -> dict:
     raw, processed = settings.data_paths(data)
     store = RawStore(raw)
     overrides = read_overrides(places or Path(data) / "places.csv")
-    with processes.sole_writer(data):
+    with crashes.sole_writer(data):
         before = (processed / "current").resolve().name if (processed / "current").exists() else None
         latest = store.latest()
         failures = [fetch_failure(e) for e in latest.values() if e.status not in (STORED, LINKED, LISTING, REMOVED)]

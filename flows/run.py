@@ -11,7 +11,7 @@ from pathlib import Path
 from prefect import flow, get_run_logger
 from prefect.runtime import flow_run
 
-from xxgk.flows import processes, progress, settings
+from xxgk.flows import crashes, processes, progress, settings
 from xxgk.flows.crawl import crawl_flow
 from xxgk.flows.extract import extract_flow, task_runner
 from xxgk.flows.ingest import ingest_flow
@@ -28,7 +28,7 @@ def run_flow(folder: str | None = None, urls: str | None = None, data: str = "da
     logger = get_run_logger()
     raw, processed = settings.data_paths(data)
     manifest = RawStore(raw).manifest_path
-    with processes.sole_writer(data):
+    with crashes.sole_writer(data):
         out: dict = {}
         if folder:
             with progress.step("ingest") as shown:
@@ -54,7 +54,7 @@ def run_flow(folder: str | None = None, urls: str | None = None, data: str = "da
         except Exception as e:  # noqa: BLE001  (published: what is said of it must not fail the run)
             logger.warning("could not read what became of every input from %s: %r", db, e)
             return out
-        processes.best_effort(partial(outcomes_artifact, out["summary"], out["extract"]["extracted"], db))
+        crashes.best_effort(partial(outcomes_artifact, out["summary"], out["extract"]["extracted"], db))
         c = out["summary"]["counts"]
         logger.info("%d inputs: %d extracted (%d with warnings), %d failed; %d extracted by this run",
                     c["inputs"], c["extracted"], c["warning"], c["failed"], out["extract"]["extracted"])

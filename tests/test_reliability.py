@@ -296,7 +296,7 @@ def test_ctrl_c_mid_crawl_stops_in_seconds(tmp_path):
 
 
 def test_a_dead_process_is_told_from_a_live_one_and_from_its_pid_reused():
-    from xxgk.flows.processes import process_is_gone
+    from xxgk.flows.crashes import process_is_gone
 
     done = subprocess.Popen(["true"])
     done.wait()
@@ -314,7 +314,7 @@ def test_which_flow_runs_left_running_are_dead():
 
     from prefect.client.schemas.objects import StateType
 
-    from xxgk.flows.processes import _dead
+    from xxgk.flows.crashes import _dead
 
     done = subprocess.Popen(["true"])
     done.wait()
