@@ -99,57 +99,81 @@ Boxes = Sequence[Box]
 
 
 def pages(data: bytes, settings: Settings = SETTINGS, only: Mapping[int, Boxes | None] | None = None) -> list[Page]:
-    """A scanned PDF's or an image's pages as words with boxes and confidences, and rules;
-    `only`: of a PDF, these pages (numbered from 1, in order), each whole (None) or only inside
-    these boxes (in points): a text PDF's scanned pages, and the pictures of its typed ones."""
+    """A scanned PDF's or an image's pages as words with boxes and confidences, and rules, in
+    points; `only`: of a PDF, these pages (numbered from 1, in order), each whole (None) or only
+    inside these boxes (points from its top left): a text PDF's scanned pages, and the pictures
+    of its typed ones."""
     command = tesseract.program((settings.lang, settings.check_lang))
     if data.lstrip()[:4] != b"%PDF":
         return ocr_pages(_image_pages(data, settings), command, settings)
-    read = ocr_pages(_pdf_pages(data, settings, only), command, settings)
-    return read if only is None else [dataclasses.replace(p, number=n) for p, n in zip(read, only, strict=True)]
+    parts: list[tuple[int, Box | None]] | None = None
+    if only is not None:
+        parts = [(n, box) for n, boxes in only.items() for box in (boxes if boxes is not None else [None])]
+    placed: list[_Placed] = []
+    read = ocr_pages(_pdf_pages(data, settings, parts, placed), command, settings)
+    out: dict[int, Page] = {}
+    for part, where in zip(read, placed, strict=True):
+        page = out.setdefault(where.number, Page(where.number, where.width, where.height))
+        page.words += [dataclasses.replace(w, x0=where.x(w.x0), top=where.y(w.top), x1=where.x(w.x1),
+                                           bottom=where.y(w.bottom)) for w in part.words]
+        page.rules += [(where.x(x0), where.y(top), where.x(x1), where.y(bottom)) for x0, top, x1, bottom in part.rules]
+    return list(out.values())
 
 
 # --- Pages -------------------------------------------------------------------------------
 
 
-def _pdf_pages(data: bytes, settings: Settings, only: Mapping[int, Boxes | None] | None = None) -> Iterator:
-    """The PDF's pages (`only` these, numbered from 1, white outside their boxes) as greyscale
-    images at `settings.dpi`, each rendered under PDFium's lock (it is not thread-safe) and
-    released before its OCR."""
+@dataclass(frozen=True)
+class _Placed:
+    """Where an image OCR read lies on its PDF page: OCR's points (pixels at `dpi`) → the page's."""
+    number: int
+    width: float     # the page's size, points
+    height: float
+    k: float         # the page's points per OCR point: 1 but for a page rendered smaller, or a picture resized
+    left: float = 0  # the image's top left on the page, points (a picture cut out of it)
+    top: float = 0
+
+    def x(self, v: float) -> float:
+        return self.left + v * self.k
+
+    def y(self, v: float) -> float:
+        return self.top + v * self.k
+
+
+def _pdf_pages(data: bytes, settings: Settings, parts: Sequence[tuple[int, Box | None]] | None,
+               placed: list[_Placed]) -> Iterator:
+    """The PDF's pages (`parts`: these pages, numbered from 1, each whole or the box of it) as
+    greyscale images at `settings.dpi`, each rendered under PDFium's lock (it is not thread-safe)
+    and released before its OCR; where each lies is appended to `placed`."""
     from xxgk.extract.formats.pdf import opened
 
     with opened(data) as pdf:
         count = len(pdf)
-    numbers = range(1, count + 1) if only is None else list(only)
-    if len(numbers) > settings.max_pages:
-        raise Unreadable(f"a scanned PDF of {len(numbers)} pages: more than {settings.max_pages} to OCR, "
-                         "not one annual report")
-    for n in numbers:
+    if parts is None:
+        parts = [(n, None) for n in range(1, count + 1)]
+    if len({n for n, _ in parts}) > settings.max_pages:
+        raise Unreadable(f"a scanned PDF of {len({n for n, _ in parts})} pages: more than {settings.max_pages} "
+                         "to OCR, not one annual report")
+    for n, box in parts:
         with opened(data) as pdf:
             page = pdf[n - 1]
             try:
                 width, height = page.get_size()
+                x0, top, x1, bottom = box or (0, 0, width, height)
+                x0, x1 = max(0.0, x0), min(width, x1)
+                top, bottom = max(0.0, top), min(height, bottom)
                 # a page larger than A2 (a poster, a bogus size) is rendered smaller, within memory
-                scale = min(settings.dpi / 72, (settings.max_pixels / max(width * height, 1.0)) ** 0.5)
-                bitmap = page.render(scale=scale, grayscale=True)
+                scale = min(settings.dpi / 72, (settings.max_pixels / max((x1 - x0) * (bottom - top), 1.0)) ** 0.5)
+                bitmap = page.render(scale=scale, grayscale=True, crop=(x0, height - bottom, width - x1, top))
                 image = bitmap.to_pil().convert("L")  # a copy: the bitmap is freed here, under the lock
                 bitmap.close()
             finally:
                 page.close()
-        boxes = None if only is None else only[n]
-        yield image if boxes is None else _inside(image, boxes, scale)
-
-
-def _inside(image, boxes: Boxes, scale: float):
-    """The page's image, white but inside these boxes (points): a typed page's pictures, read
-    alone (its text layer has the rest)."""
-    from PIL import Image
-
-    out = Image.new("L", image.size, 255)
-    for box in boxes:
-        x0, top, x1, bottom = (round(v * scale) for v in box)
-        out.paste(image.crop((x0, top, x1, bottom)), (x0, top))
-    return out
+        if box is not None:  # a picture on a typed page: its text may be any size
+            image = _text_sized(image, settings)
+        # OCR's points (pixels at `dpi`) → the page's: the image spans x0..x1
+        placed.append(_Placed(n, width, height, (x1 - x0) * settings.dpi / 72 / max(image.width, 1), x0, top))
+        yield image
 
 
 def _image_pages(data: bytes, settings: Settings) -> Iterator:
@@ -166,15 +190,26 @@ def _image_pages(data: bytes, settings: Settings) -> Iterator:
     if frames > settings.max_pages:
         raise Unreadable(f"an image of {frames} pages: more than {settings.max_pages} to OCR")
     for frame in ImageSequence.Iterator(img):
-        gray = frame.convert("L")
-        height = _text_height(np.asarray(gray))
-        scale = settings.px(settings.text_height_mm) / height if height else 1.0
-        # a long screenshot of tiny text is read smaller rather than grown past memory
-        scale = min(scale, (settings.max_pixels / (gray.width * gray.height)) ** 0.5)
-        if abs(scale - 1) > 0.1:
-            size = (max(1, round(gray.width * scale)), max(1, round(gray.height * scale)))
-            gray = gray.resize(size, Image.Resampling.LANCZOS)
-        yield gray
+        try:
+            gray = frame.convert("L")  # decodes it: a truncated or damaged image fails here
+        except (Image.DecompressionBombError, OSError, ValueError) as e:
+            raise Unreadable(f"unreadable image: {e}") from None
+        yield _text_sized(gray, settings)
+
+
+def _text_sized(gray, settings: Settings):
+    """The image scaled so that its text (measured) is as high as on a page rendered at
+    `settings.dpi`: a picture's own resolution says nothing of how large it shows its text."""
+    from PIL import Image
+
+    height = _text_height(np.asarray(gray))
+    scale = settings.px(settings.text_height_mm) / height if height else 1.0
+    # a long screenshot of tiny text is read smaller rather than grown past memory
+    scale = min(scale, (settings.max_pixels / (gray.width * gray.height)) ** 0.5)
+    if abs(scale - 1) > 0.1:
+        size = (max(1, round(gray.width * scale)), max(1, round(gray.height * scale)))
+        gray = gray.resize(size, Image.Resampling.LANCZOS)
+    return gray
 
 
 def _text_height(gray: np.ndarray) -> float | None:

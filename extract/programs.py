@@ -86,6 +86,9 @@ def run(command: list[str], timeout: float, *, capture: bool = False,
                                    stdin=subprocess.DEVNULL, stdout=pipe, stderr=pipe, env=env, pass_fds=(tell,),
                                    start_new_session=True,
                                    preexec_fn=functools.partial(die_with_parent, os.getpid(), signal.SIGTERM))
+    except BaseException:
+        os.close(told)
+        raise
     finally:
         os.close(tell)
     with process:  # closes the pipes

@@ -116,7 +116,7 @@ class ProcessPool(ProcessPoolTaskRunner):
         if not self._cut_short:
             self._cut_short = [f.task_run_id for f in self._submitted if not f.wrapped_future.done()]
         processes = getattr(self._executor, "_processes", None) or {}
-        self._killed = bool(processes)
+        self._killed = self._killed or bool(processes)  # (called again by __exit__, after the handler)
         for process in list(processes.values()):
             with contextlib.suppress(OSError, ValueError):
                 process.kill()

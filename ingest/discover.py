@@ -54,6 +54,7 @@ _PROXY = regex.compile(r"""<nextgroup>\s*<!\[CDATA\[\s*<a\s[^>]*?href\s*=\s*["']
 _TOTAL = regex.compile(r"""\btotalRecord\s*[:=]\s*["']?(\d{1,6})|<totalrecord>\s*(\d{1,6})""", regex.I)
 _PER_PAGE = regex.compile(r"""\bperPage\s*[:=]\s*["']?(\d{1,4})""", regex.I)
 _RECORD = regex.compile(r"<record\b", regex.I)
+_MAX_PROXIED = 1000  # pages asked of a data proxy at most (a column's `max_pages` bounds them first)
 _CREATE_PAGE = regex.compile(
     r"createPageHTML\(\s*(?:['\"][^'\"]*['\"]\s*,\s*)?(\d{1,4})\s*,\s*(\d{1,4})\s*,\s*['\"]([\w.-]{1,40})['\"]"
     r"\s*,\s*['\"](\w{1,6})['\"]")
@@ -166,8 +167,9 @@ def _proxied_pages(text: str, base: str) -> list[str]:
     per = _PER_PAGE.search(text)
     url = urljoin(base, html.unescape(proxy.group(1)))
     url += "&" if "?" in url else "?"
+    starts = range(held + 1, count + 1, held)[:_MAX_PROXIED]
     return [f"{url}startrecord={first}&endrecord={min(first + held - 1, count)}&perpage={per.group(1) if per else held}"
-            for first in range(held + 1, count + 1, held)]
+            for first in starts]
 
 
 @dataclass(frozen=True)

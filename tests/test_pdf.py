@@ -340,22 +340,25 @@ def test_pdfium_is_used_under_one_lock():
     assert not pdf.PDFIUM.locked()
 
 
-if __name__ == "__main__":
-    sys.exit(pytest.main([__file__, "-q"]))
-
-
 def test_which_pictures_of_a_typed_pdf_are_ocrd():
     """On a typed page, a picture large enough for a table with no text over it; not a seal or a
-    logo (too small), nor a searchable scan or a letterhead (text lies over them). A page without
-    text that shows a picture is OCR'd whole."""
+    logo (too small), nor a searchable scan or a letterhead (text lies over them), nor one on a
+    page turned by its /Rotate. A page without text that shows a picture is read whole."""
     a4 = (595.0, 842.0)
     line = [Word("正文", 72, 100, 120, 112)]
-    def page(n, words, *pictures):
-        return Page(n, *a4, words=words, pictures=list(pictures))
+
+    def page(n, words, *pictures, rotation=0):
+        return Page(n, *a4, words=words, pictures=list(pictures), rotation=rotation)
     table = (100.0, 200.0, 500.0, 700.0)
     seal = (400.0, 600.0, 513.0, 713.0)   # 4 cm
     banner = (0.0, 0.0, 595.0, 60.0)
     hidden_text = [Word("2023", 150, 300, 180, 312)]
     pages = [page(1, line, seal, banner), page(2, line, table), page(3, line + hidden_text, table),
-             page(4, [], table), page(5, [])]
-    assert pdf._pictured(pages) == {2: [table], 4: None}
+             page(4, [], table), page(5, []), page(6, line, table, rotation=90)]
+    assert pdf._table_pictures(pages) == {2: [table]}
+    assert pdf._scanned(pages) == {4: None}
+
+
+if __name__ == "__main__":
+    sys.exit(pytest.main([__file__, "-q"]))
+

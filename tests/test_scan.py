@@ -28,7 +28,7 @@ from PIL import Image, ImageDraw
 from conftest import needs_ocr
 from xxgk.extract import ocr, tesseract
 from xxgk.extract.decode import Unreadable
-from xxgk.extract.formats import html, read_document, reader_for, scan
+from xxgk.extract.formats import html, pdf, read_document, reader_for, scan
 from xxgk.extract.layouts import image as pixels
 from xxgk.extract.layouts.rulings import find_tables
 from xxgk.extract.model import Report, Status
@@ -237,26 +237,69 @@ def test_without_tesseract_a_typed_page_s_table_picture_is_said_unread(monkeypat
     assert report.tables["applications"] != "read" and report.cells["disclosure.licensing.decisions"].value == 550
 
 
-def test_a_pdf_holding_its_tables_reads_no_picture(monkeypatch, tmp_path):
-    """A typed PDF whose text holds the report's tables, with a picture page appended (an
-    appendix, a photo): nothing is OCR'd, so without Tesseract nothing is said unread either;
-    the same picture in place of the tables is read (the tests above)."""
+def _with_picture(pdf: Path, page: int, box: tuple[float, float, float], tmp_path: Path) -> bytes:
+    """The PDF with hongze_2023_table.png drawn on its page `page` (from 0), `box[0]` points
+    wide at (x, y) = box[1:] from the bottom left, as a picture pasted into a typed page."""
     import pypdf
 
-    monkeypatch.setenv("XXGK_TESSERACT", "/nonexistent/tesseract")
     picture = tmp_path / "picture.pdf"
     Image.open(TABLE_PNG).convert("L").save(picture, resolution=150)
-    writer = pypdf.PdfWriter()
-    for source in (FORMATS / "001_huaian_hongze_qu_2023.pdf", picture):
-        for page in pypdf.PdfReader(source).pages:
-            writer.add_page(page)
+    shown = pypdf.PdfReader(picture).pages[0]
+    writer = pypdf.PdfWriter(clone_from=pdf)
+    width, x, y = box
+    writer.pages[page].merge_transformed_page(
+        shown, pypdf.Transformation().scale(width / float(shown.mediabox.width)).translate(x, y))
     out = io.BytesIO()
     writer.write(out)
-    report = extract_bytes(out.getvalue(), "with_appendix.pdf")
-    assert len(pypdf.PdfReader(io.BytesIO(out.getvalue())).pages) == 4
+    return out.getvalue()
+
+
+def test_a_pdf_holding_its_tables_reads_no_picture(monkeypatch, tmp_path):
+    """A typed PDF whose text holds the report's tables, with a picture of a table's size on a
+    typed page (a chart, a photo): nothing is OCR'd, so without Tesseract nothing is said unread;
+    the same picture where the tables are missing is read (the tests above)."""
+    monkeypatch.setenv("XXGK_TESSERACT", "/nonexistent/tesseract")
+    source = FORMATS / "001_huaian_hongze_qu_2023.pdf"  # page 3: text down to 160 pt from the top
+    data = _with_picture(source, 2, (400, 97, 68), tmp_path)
+    pictures = pdf._table_pictures(pdf.read_layer(data))
+    assert list(pictures) == [3]  # a picture OCR would read, were the tables not there
+    report = extract_bytes(data, "with_chart.pdf")
     assert not any(c.rule == "pictures" for c in report.checks) and set(report.tables.values()) == {"read"}
     gold = _gold("001_huaian_hongze_qu_2023.gold.json")
     assert {k: report.cells[k].value for k in gold["cells"]} == gold["cells"]
+
+
+@needs_ocr
+@pytest.mark.slow
+def test_a_table_picture_on_a_page_larger_than_ocr_renders_is_read_in_place(tmp_path):
+    """A page three times A4 is rendered smaller for OCR: its picture's words are put back in
+    the page's points, among its typed text, and read as at A4."""
+    import pypdf
+
+    writer = pypdf.PdfWriter(clone_from=FORMATS / PICTURED)
+    for page in writer.pages:
+        page.scale_by(3)
+    out = io.BytesIO()
+    writer.write(out)
+    report = extract_bytes(out.getvalue(), "huge.pdf")
+    exact, flagged, wrong = _score(report, _gold("img_table_pdf.gold.json"))
+    assert not wrong and exact >= IMG_TABLE_EXACT_AT_LEAST, flagged
+    assert set(report.tables.values()) == {"read"}
+
+
+def test_a_table_picture_on_a_turned_page_is_left(monkeypatch):
+    """A typed page turned by /Rotate: its text layer and its picture would not be read the same
+    way up; the picture is left (the table then missing, said so), nothing is read wrong."""
+    import pypdf
+
+    monkeypatch.setenv("XXGK_TESSERACT", "/nonexistent/tesseract")
+    writer = pypdf.PdfWriter(clone_from=FORMATS / PICTURED)
+    writer.pages[1].rotate(90)
+    out = io.BytesIO()
+    writer.write(out)
+    report = extract_bytes(out.getvalue(), "turned.pdf")
+    assert not _score(report, _gold("img_table_pdf.gold.json"))[2]
+    assert report.tables["applications"] != "read" and not any(c.rule == "pictures" for c in report.checks)
 
 
 def _alive(pid: int) -> bool:

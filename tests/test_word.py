@@ -117,6 +117,30 @@ def test_without_tesseract_a_table_picture_is_said_unread(monkeypatch):
     assert r.tables["applications"] != "read" and r.cells["disclosure.licensing.decisions"].value == 550
 
 
+def _pictured_with(edit) -> bytes:
+    """The pictured fixture with its zip entries changed by `edit(name, data) -> data`."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(PICTURED) as z, zipfile.ZipFile(out, "w") as w:
+        for info in z.infolist():
+            w.writestr(info, edit(info.filename, z.read(info)))
+    return out.getvalue()
+
+
+@pytest.mark.parametrize(("edit", "said"), [
+    (lambda name, data: data[:len(data) // 2] if name == "word/media/image1.png" else data,
+     "not read: unreadable image"),                                   # a picture cut short
+    (lambda name, data: data.replace(b'ContentType="image/png"', b'ContentType="image/x-emf"')
+     if name == "[Content_Types].xml" else data,
+     "a drawing (image/x-emf), which OCR does not read"),             # an Excel table pasted as EMF
+], ids=["truncated", "emf"])
+def test_a_picture_that_cannot_be_read_is_said_and_the_rest_is_read(edit, said):
+    r = extract_bytes(_pictured_with(edit), "x.docx")
+    (note,) = [c for c in r.checks if c.rule == "pictures"]
+    assert said in note.detail, note.detail
+    assert r.internal_error is None and r.tables["disclosure"] == "read" and r.tables["applications"] != "read"
+    assert r.cells["disclosure.licensing.decisions"].value == 550
+
+
 def test_a_document_holding_its_tables_reads_no_picture(monkeypatch):
     """A picture beside tables that are there (a chart, a seal, a photo) is not OCR'd: without
     Tesseract, no note; the same picture in place of table 三 is (the test above)."""

@@ -17,9 +17,9 @@ one lock serialises its use (`PDFIUM`); and its "loose" character boxes are unre
 of hongze_2023 gives 200-point boxes), so heights come from the font size (`_CharBox`).
 
 A PDF without a text layer (a scan) raises `decode.Scanned`, which sends it to OCR. A PDF with
-one whose text lacks the report's tables has its pictures OCR'd (`formats.scan`) and read with
-the rest: its pages without text that show a picture (a typed cover, the tables scanned), and on
-a typed page a picture large enough for a table with no text over it (a table pasted as a
+one has its pages without text that show a picture OCR'd (`formats.scan`) and read with the
+others (a typed cover, the tables scanned); and when its text lacks the report's tables, on a
+typed page a picture large enough for a table with no text over it (a table pasted as a
 picture). Without Tesseract they are left, and said in the document's notes.
 """
 from __future__ import annotations
@@ -74,26 +74,32 @@ def read(data: bytes, name: str) -> Document:
     if not any(p.words for p in pages):
         raise Scanned("PDF without a text layer (scanned): needs OCR")
     doc = read_pages(pages, KIND, KIND)
-    pictured = _pictured(pages)
-    if not pictured or sections.holds_tables(doc.rows):  # a picture beside the tables is no table of the form's
+    wanted = _scanned(pages)
+    if not sections.holds_tables(doc.rows):  # a picture beside the tables is no table of the form's
+        wanted |= _table_pictures(pages)
+    if not wanted:
         return doc
     try:
-        return read_pages(_with_ocr(data, pages, pictured), KIND, KIND)
+        return read_pages(_with_ocr(data, pages, wanted), KIND, KIND)
     except Unreadable as e:  # no Tesseract: the typed pages are read, and the report says what was not
-        doc.notes += _unread(pictured, str(e))
+        doc.notes += _unread(wanted, str(e))
         return doc
 
 
-def _pictured(pages: list[Page], layer: Layer = LAYER) -> dict[int, list[Box] | None]:
-    """What of the pages only OCR can read: a page without text that shows a picture, whole
-    (None: a scanned page between typed ones), and on a typed page the pictures that could be a
-    table and have no text over them (a table pasted as a picture; a searchable scan's hidden
-    text, or a letterhead behind the text, lies over its picture)."""
+def _scanned(pages: list[Page]) -> dict[int, list[Box] | None]:
+    """The pages without text that show a picture, to be read whole (None): a scanned page
+    between typed ones."""
+    return {page.number: None for page in pages if not page.words and page.pictures}
+
+
+def _table_pictures(pages: list[Page], layer: Layer = LAYER) -> dict[int, list[Box] | None]:
+    """On the typed pages, the pictures that could be a table and have no text over them (a
+    table pasted as a picture; a searchable scan's hidden text, or a letterhead behind the text,
+    lies over its picture). Not on a page turned by its /Rotate: its text layer and its picture
+    would not be read the same way up."""
     out: dict[int, list[Box] | None] = {}
     for page in pages:
-        if not page.words:
-            if page.pictures:
-                out[page.number] = None
+        if not page.words or page.rotation:
             continue
         tables = [box for box in page.pictures if box[2] - box[0] >= layer.picture_width * page.width
                   and box[3] - box[1] >= layer.picture_height * page.height
@@ -108,16 +114,16 @@ def _inside(word: Word, box: Box) -> bool:
     return box[0] <= x <= box[2] and box[1] <= y <= box[3]
 
 
-def _with_ocr(data: bytes, pages: list[Page], pictured: dict[int, list[Box] | None]) -> list[Page]:
+def _with_ocr(data: bytes, pages: list[Page], wanted: dict[int, list[Box] | None]) -> list[Page]:
     """The pages with what OCR reads of them: a scanned page instead of itself, a typed page's
     pictures beside its text."""
-    read = {p.number: p for p in scan.read_pages_of(data, pictured)}
+    read = {p.number: p for p in scan.read_pages_of(data, wanted)}
     out = []
     for page in pages:
         ocrd = read.get(page.number)
         if ocrd is None:
             out.append(page)
-        elif pictured[page.number] is None:
+        elif wanted[page.number] is None:
             out.append(ocrd)
         else:
             out.append(dataclasses.replace(page, words=page.words + ocrd.words, rules=page.rules + ocrd.rules))
@@ -176,9 +182,10 @@ def _page(pdf, i: int, layer: Layer) -> Page:
         finally:
             text.close()
         rules, pictures = _drawing(page, frame, layer)
+        rotation = page.get_rotation()
     finally:
         page.close()
-    return Page(i + 1, right - left, top - bottom, words, rules, pictures)
+    return Page(i + 1, right - left, top - bottom, words, rules, pictures, rotation)
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from xxgk.extract.limits import TimeLimit
 KIND = "docx"
 MAX_UNZIPPED = 256 * 1024 * 1024  # a report's parts unpack to a few MB; more is a ZIP bomb
 _SUFFIXES = (".docx", ".docm", ".dotx", ".dotm")
+_DRAWINGS = {"image/x-emf", "image/emf", "image/x-wmf", "image/wmf"}
 
 
 def sniff(head: bytes, name: str) -> bool:
@@ -51,11 +52,14 @@ def read_docx(data: bytes, kind: str) -> Document:
 
 
 def _image(main, image: str) -> bytes | str | None:
-    """The picture of this relationship id as `scan.table_picture` takes it."""
-    try:
-        return scan.table_picture(main.related_parts[image].blob)
-    except (KeyError, AttributeError):
-        return "a picture the file names but does not hold"
+    """The picture of this relationship id as `scan.table_picture` takes it; a drawing (EMF,
+    WMF: a table pasted from Excel often is one), why it is not read."""
+    part = main.related_parts.get(image)
+    if part is None or not hasattr(part, "blob"):
+        return "a picture the document points to but does not hold (linked from outside the file?)"
+    if part.content_type in _DRAWINGS:
+        return f"a drawing ({part.content_type}), which OCR does not read"
+    return scan.table_picture(part.blob)
 
 
 def _open(data: bytes):

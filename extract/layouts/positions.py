@@ -59,6 +59,7 @@ class Page:
     rules: list[Box] = field(default_factory=list)
     # pictures drawn on a PDF's page: what they show is not in `words`
     pictures: list[Box] = field(default_factory=list)
+    rotation: int = 0  # degrees a PDF's page is turned clockwise when shown (its /Rotate)
 
 
 @dataclass(frozen=True)
