@@ -54,6 +54,7 @@ _PROXY = regex.compile(r"""<nextgroup>\s*<!\[CDATA\[\s*<a\s[^>]*?href\s*=\s*["']
 _TOTAL = regex.compile(r"""\btotalRecord\s*[:=]\s*["']?(\d{1,6})|<totalrecord>\s*(\d{1,6})""", regex.I)
 _PER_PAGE = regex.compile(r"""\bperPage\s*[:=]\s*["']?(\d{1,4})""", regex.I)
 _RECORD = regex.compile(r"<record\b", regex.I)
+_DATASTORE = regex.compile(r"<datastore\b.*?</datastore>", regex.I | regex.S)
 _MAX_PROXIED = 1000  # pages asked of a data proxy at most (a column's `max_pages` bounds them first)
 _CREATE_PAGE = regex.compile(
     r"createPageHTML\(\s*(?:['\"][^'\"]*['\"]\s*,\s*)?(\d{1,4})\s*,\s*(\d{1,4})\s*,\s*['\"]([\w.-]{1,40})['\"]"
@@ -157,19 +158,37 @@ def _scripted_pages(text: str, base: str) -> list[str]:
 
 
 def _proxied_pages(text: str, base: str) -> list[str]:
-    """The records of a jpage column past those its page holds, from its data proxy, as many at a
-    time as the page holds: `…dataproxy.jsp?<the column's parameters>&startrecord=46&endrecord=90`."""
-    proxy, total = _PROXY.search(text), _TOTAL.search(text)
-    held = len(_RECORD.findall(text))
-    if proxy is None or total is None or held == 0:
-        return []
-    count = min(int(total.group(1) or total.group(2)), 100_000)
-    per = _PER_PAGE.search(text)
-    url = urljoin(base, html.unescape(proxy.group(1)))
-    url += "&" if "?" in url else "?"
-    starts = range(held + 1, count + 1, held)[:_MAX_PROXIED]
-    return [f"{url}startrecord={first}&endrecord={min(first + held - 1, count)}&perpage={per.group(1) if per else held}"
-            for first in starts]
+    """The records of a page's jpage lists past those the page holds, from their data proxy, as
+    many at a time as the page holds: `…dataproxy.jsp?<the list's parameters>&startrecord=46&
+    endrecord=90`. Only a list whose records the page holds name an annual report is followed
+    (a page may carry other lists: the latest news, the most read)."""
+    stores = _DATASTORE.findall(text)
+    out: list[str] = []
+    for store in stores:
+        proxy, held = _PROXY.search(store), len(_RECORD.findall(store))
+        if proxy is None or held == 0 or not any(names_report(t.title) or names_report(t.text)
+                                                 for t in tags(store, base) if t.name == "a"):
+            continue
+        url = urljoin(base, html.unescape(proxy.group(1)))
+        settings = text if len(stores) == 1 else _jpage_call(text, url)
+        total, per = _TOTAL.search(settings), _PER_PAGE.search(settings)
+        if total is None:
+            continue
+        count = min(int(total.group(1) or total.group(2)), 100_000)
+        page_size, joiner = per.group(1) if per else str(held), "&" if "?" in url else "?"
+        for first in range(held + 1, count + 1, held)[:_MAX_PROXIED]:
+            out.append(f"{url}{joiner}startrecord={first}&endrecord={min(first + held - 1, count)}&perpage={page_size}")
+    return out
+
+
+def _jpage_call(text: str, proxy: str) -> str:
+    """The settings of the jpage call for the list of this proxy address (`$('#<unitid>').jpage({…})`),
+    or "" when the page has none."""
+    unit = dict(parse_qsl(urlsplit(proxy).query)).get("unitid", "")
+    if not unit.isdigit():
+        return ""
+    m = regex.search(rf"""#{unit}["']\s*\)\s*\.jpage\s*\((.{{0,3000}}?)\)\s*;""", text, regex.S)
+    return m.group(1) if m else ""
 
 
 @dataclass(frozen=True)

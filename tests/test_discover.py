@@ -301,6 +301,16 @@ def test_a_hanweb_column_s_records_past_its_page_come_from_its_data_proxy():
     assert listing.pages == [f"{proxy}&startrecord=46&endrecord=90&perpage=15",
                              f"{proxy}&startrecord=91&endrecord=100&perpage=15"]
 
+    # the same page with a list of the latest news before it, a jpage list of its own (500
+    # records, 10 on the page, none a report): its proxy is not followed, nor its count taken
+    news = ("<div id='777'><script type='text/xml'><datastore><nextgroup><![CDATA[<a href=\""
+            + PROXY.replace("columnid=1234", "columnid=9").replace("unitid=52361", "unitid=777") + "\"></a>]]>"
+            "</nextgroup><recordset>" + "".join(f"<record><![CDATA[{item(f'/art/n{i}.html', f'新闻{i}', '2024-01-01')}]]>"
+                                                "</record>" for i in range(10))
+            + "</recordset></datastore></script></div><script>$('#777').jpage({perPage:5,totalRecord:500});</script>")
+    page = hanweb_column().decode().replace("<div id='52361'>", news + "<div id='52361'>")
+    assert read_listing(page, "http://www.huaian.gov.cn/col/col1234/index.html").pages == listing.pages
+
 
 def test_a_hanweb_column_is_crawled_whole(tmp_path):
     """From the column's URL: its page, then the proxy's two groups, and the three reports among
