@@ -75,8 +75,9 @@ def read(data: bytes, name: str) -> Document:
         raise Scanned("PDF without a text layer (scanned): needs OCR")
     doc = read_pages(pages, KIND, KIND)
     wanted = _scanned(pages)
-    if not sections.holds_tables(doc.rows):  # a picture beside the tables is no table of the form's
-        wanted |= _table_pictures(pages)
+    pictures = _table_pictures(pages)
+    if pictures and not sections.holds_tables(doc.rows):  # a picture beside the tables is no table of the form's
+        wanted |= pictures
     if not wanted:
         return doc
     try:
