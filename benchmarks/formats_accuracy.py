@@ -15,7 +15,7 @@ from xxgk.extract.report import extract_bytes
 from xxgk.ingest.links import inline_pictures
 
 FIXTURES = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "formats"
-READ = (".docx", ".doc", ".wps", ".rtf", ".pdf", ".html")
+READ = (".docx", ".doc", ".wps", ".rtf", ".pdf", ".html", ".txt")
 
 
 def gold_of(src: Path) -> Path:

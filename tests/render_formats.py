@@ -58,6 +58,9 @@ these files do not have):
    and in table 四 between 行政复议 and 行政诉讼. Both end each table with Word's
    `<![if !supportMisalignedColumns]>` row of empty width cells. Gold: `015_phantom*.gold.json`.
    (The rendered layout of the same kind is `render_layouts`' html_word_phantom.)
+8. `NAME.layout.txt`: each PDF of 1. and 2. exported to text by `pdftotext -layout` (poppler),
+   which keeps each word at its column and ends each page with a form feed; in 015's table 三
+   the blank cells are only spaces. Gold: `NAME.layout.gold.json` (the PDF's).
 """
 from __future__ import annotations
 
@@ -831,6 +834,22 @@ def check_grid(page: str) -> str:
 # --------------------------------------------------------------------------------------------
 
 
+def layout_texts() -> list[str]:
+    """8.: the typed PDFs of 1. and 2. as `pdftotext -layout` writes them."""
+    out = []
+    for gold_path in sorted(OUT.glob("*.gold.json")):
+        name = gold_path.name.removesuffix(".gold.json")
+        gold = json.loads(gold_path.read_text(encoding="utf-8"))
+        pdf = OUT / f"{name}.pdf"
+        if not gold["file"].endswith(".docx") or not pdf.exists():
+            continue  # only 1. and 2.: the scans and the pictured tables have no text of theirs to export
+        subprocess.run(["pdftotext", "-layout", "-enc", "UTF-8", str(pdf), str(OUT / f"{name}.layout.txt")],
+                       check=True, timeout=120)
+        write_gold(gold, f"{name}.layout", [f"{name}.layout.txt"], f"{name}.pdf exported by pdftotext -layout")
+        out.append(f"{name}.layout.txt: pdftotext -layout of {name}.pdf")
+    return out
+
+
 def main() -> None:
     if OUT.exists():
         shutil.rmtree(OUT)
@@ -845,6 +864,7 @@ def main() -> None:
         log.append(word_picture())
         log.append(mixed())
         log += phantom_pages()
+        log += layout_texts()
     for line in log:
         print(line)
     total = 0

@@ -1,8 +1,13 @@
-"""Plain text: tab-separated, pipe tables (markdown), one cell per line, PDF text exports, OCR."""
+"""Plain text: tab-separated, pipe tables (markdown), one cell per line, PDF text exports, OCR.
+
+A text laid out in columns of spaces (a PDF exported with its layout) is read by position
+instead (`layouts.monospace`): its blank cells are spaces, which only the columns tell apart.
+"""
 from __future__ import annotations
 
 from xxgk.extract.decode import decode_text
 from xxgk.extract.document import Document, fold
+from xxgk.extract.layouts import monospace
 from xxgk.extract.layouts import text as text_layout
 
 KIND = "text"
@@ -19,4 +24,6 @@ def read(data: bytes, name: str) -> Document:
 
 def from_text(text: str, encoding: str = "str", kind: str = KIND) -> Document:
     text = fold(text)
+    if monospace.laid_out(text):
+        return monospace.read(text, encoding, kind)
     return Document(text, text_layout.read_rows(text), kind, encoding)

@@ -27,6 +27,7 @@ from __future__ import annotations
 import math
 import statistics
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 
 import regex
@@ -106,10 +107,17 @@ _NUMBER_END = regex.compile(r"(?<![\p{Han}\p{L}])[\d.,]+$")
 _WIDE = regex.compile(r"[\p{Han}\u3000-\u303f\uff00-\uffef“”‘’、，。：；！？（）《》]")
 
 
-def read_pages(pages: list[Page], kind: str, encoding: str, settings: Settings = SETTINGS) -> Document:
+def page_box(page: int, x0: float, top: float, x1: float, bottom: float) -> str:
+    """Where a cell's words are, as a value's `where` says it: `page 3 (x0,top,x1,bottom)`."""
+    return f"page {page} ({x0:.0f},{top:.0f},{x1:.0f},{bottom:.0f})"
+
+
+def read_pages(pages: list[Page], kind: str, encoding: str, settings: Settings = SETTINGS,
+               where: Callable[[int, float, float, float, float], str] = page_box) -> Document:
+    """The pages' rows; each cell's anchor says `where(page, x0, top, x1, bottom)` of its words."""
     laid = [_lay_out(page, settings) for page in pages]
     running = _running_headers(laid, settings)
-    out = _Writer(settings)
+    out = _Writer(settings, where)
     carried: cols.Columns | None = None
     for page in laid:
         page.lines = [ln for ln in page.lines if not _is_furniture(page, ln, running, settings)]
@@ -279,8 +287,9 @@ class _Writer:
     """The document being written: its text (with anchors) and its rows. A ruled table is kept
     open until something else is written, so that its continuation on the next page joins it."""
 
-    def __init__(self, settings: Settings):
+    def __init__(self, settings: Settings, where: Callable[[int, float, float, float, float], str]):
         self.b = TextBuilder()
+        self.where = where
         self.rows: list[Row] = []
         self.page = 0
         self.settings = settings
@@ -292,7 +301,7 @@ class _Writer:
             return self.b.cell("", "")
         x0, top = min(w.x0 for w in words), min(w.top for w in words)
         x1, bottom = max(w.x1 for w in words), max(w.bottom for w in words)
-        where = f"page {self.page} ({x0:.0f},{top:.0f},{x1:.0f},{bottom:.0f})"
+        where = self.where(self.page, x0, top, x1, bottom)
         confidences = [w.confidence for w in words if w.confidence is not None]
         return self.b.cell(join(words, self.settings.line_overlap), where, min(confidences) if confidences else None)
 

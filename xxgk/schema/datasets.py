@@ -110,8 +110,9 @@ DATASETS_FIXED = {
         C("span_end", "int32", "End of that span."),
         C("location", "string", "Where in the file the value was read, for files whose text the extractor "
                                 "writes itself: `page 3 (x0,top,x1,bottom)` in points for PDFs and "
-                                "scans, `table 2 row 5 cell 3` for Word files; null for text and HTML, "
-                                "whose spans point into the file's own text."),
+                                "scans, `table 2 row 5 cell 3` for Word files, `line 46, columns 27–28` "
+                                "for a text laid out in columns of spaces (read by position); null for "
+                                "other text and HTML, whose spans point into the file's own text."),
         C("confidence", "float64", "OCR only: the confidence (0–100) of the value's least sure word; "
                                    "values below the extractor's threshold are left null as doubtful."),
     )),
