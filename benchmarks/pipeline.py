@@ -50,8 +50,7 @@ def main():
 
 
 def bench(n: int, runner: str) -> dict:
-    from xxgk.flows.extract import prepare  # here: a parent of several sizes needs none of it
-    from xxgk.flows.processes import run_here
+    from xxgk.flows.processes import run_here  # here: a parent of several sizes needs none of it
     from xxgk.flows.run import run_flow
 
     corpus = sorted((ROOT / "tests" / "fixtures" / "corpus" / "dev").glob("*.txt"))
@@ -65,7 +64,6 @@ def bench(n: int, runner: str) -> dict:
         data = Path(tmp) / "data"
 
         t0 = time.perf_counter()
-        prepare(runner)  # as `xxgk run` does
         first = run_here(data, lambda: run_flow(str(inbox), None, str(data), runner=runner))
         t_full = time.perf_counter() - t0
         t0 = time.perf_counter()

@@ -31,12 +31,8 @@ from xxgk.transform.datasets import BatchRows
 MAX_BATCH = 500
 
 
-def _spec(spec: str | None) -> str:
-    return spec or os.environ.get("XXGK_TASK_RUNNER", "process")
-
-
 def task_runner(spec: str | None = None):
-    spec = _spec(spec)
+    spec = spec or os.environ.get("XXGK_TASK_RUNNER", "process")
     workers = os.cpu_count() or 1
     if spec == "thread":
         return ThreadPoolTaskRunner(max_workers=workers)
@@ -47,14 +43,6 @@ def task_runner(spec: str | None = None):
         return DaskTaskRunner(address=f"tcp://{address}") if address else DaskTaskRunner(
             cluster_kwargs={"n_workers": workers, "threads_per_worker": 1, "processes": True})
     return processes.ProcessPool(max_workers=workers)  # workers that die with the run
-
-
-def prepare(spec: str | None = None) -> None:
-    """Have the workers of this task runner ready early: a run calls it as it starts, so that
-    what they import is imported while it starts its server and ingests (see
-    `processes.start_forkserver`)."""
-    if _spec(spec) == "process":
-        processes.start_forkserver()
 
 
 def plan(todo: list[dict], workers: int) -> list[list[dict]]:

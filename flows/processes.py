@@ -19,14 +19,11 @@ from __future__ import annotations
 import contextlib
 import functools
 import logging
-import multiprocessing
-import multiprocessing.forkserver
 import os
 import signal
 import sys
 import threading
 from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
@@ -48,8 +45,7 @@ from xxgk.transform import store as work
 
 
 class ProcessPool(ProcessPoolTaskRunner):
-    """Prefect's process pool, with workers that die with the run and use the run's API server,
-    forked from the run's forkserver (`start_forkserver`) rather than spawned.
+    """Prefect's process pool, with workers that die with the run and use the run's API server.
 
     Prefect serializes the submitting process's settings for its workers; with no
     PREFECT_API_URL there, each worker would start an embedded server of its own (one more
@@ -81,8 +77,6 @@ class ProcessPool(ProcessPoolTaskRunner):
         self._initargs = (os.getpid(), signal.SIGKILL, _QUIET)
         self._submitted, self._cut_short, self._killed = [], [], False
         entered = super().__enter__()
-        assert self._executor is not None  # super() made it
-        self._executor = _forked(self._executor, self._max_workers)
         _LIVE_POOLS[id(self)] = self
         return entered
 
@@ -145,50 +139,10 @@ _IN_WORKER = False  # this process is a worker of a ProcessPool
 _LIVE_POOLS: dict[int, ProcessPool] = {}  # this process's, while entered (by id: a runner is unhashable)
 
 
-# What a worker runs: imported once, by the process the workers are forked from.
-WORKER_MODULES = ["xxgk.flows.extract"]
-
-
-def start_forkserver() -> None:
-    """Start, if it is not running, the process that forks this process's extraction workers
-    with WORKER_MODULES imported. A spawned worker spends seconds importing Prefect before its
-    first batch; started early (a run starts it before its server, a flow before its ingest),
-    the forkserver imports them beside that work, and each worker starts in milliseconds.
-
-    The forkserver is a child of this process and ends when it does (its pipe from this
-    process closes; the watchdog also sends it SIGTERM); a worker dies with the forkserver.
-    It ignores SIGINT, and so do the workers it forks: a Ctrl-C is the run's to handle."""
-    if "forkserver" not in multiprocessing.get_all_start_methods():
-        return
-    multiprocessing.get_context("forkserver").set_forkserver_preload(WORKER_MODULES)
-    main = threading.current_thread() is threading.main_thread()
-    before = signal.signal(signal.SIGINT, signal.SIG_IGN) if main else None
-    try:
-        multiprocessing.forkserver.ensure_running()
-    finally:
-        if main:
-            signal.signal(signal.SIGINT, before)
-
-
-def _forked(executor: ProcessPoolExecutor, workers: int | None) -> ProcessPoolExecutor:
-    """Prefect's executor (spawned workers, none started yet) as one whose workers are forked
-    from the forkserver, where there is one: the same initializer (Prefect's, then ours)."""
-    if "forkserver" not in multiprocessing.get_all_start_methods():
-        return executor
-    start_forkserver()
-    executor.shutdown(wait=False)
-    return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("forkserver"),
-                               initializer=executor._initializer, initargs=executor._initargs)
-
-
-def _worker_init(run: int, sig: int, quiet: bool) -> None:
+def _worker_init(parent: int, sig: int, quiet: bool) -> None:
     global _IN_WORKER
     _IN_WORKER = True
-    die_with_parent(os.getppid(), sig)  # the forkserver (spawned: the run), which dies with the run
-    try:
-        os.kill(run, 0)
-    except ProcessLookupError:  # the run died before we asked
-        os.kill(os.getpid(), sig)
+    die_with_parent(parent, sig)
     if quiet:
         from prefect.logging.configuration import ensure_logging_setup
 

@@ -13,7 +13,7 @@ from prefect.runtime import flow_run
 
 from xxgk.flows import crashes, processes, progress, settings
 from xxgk.flows.crawl import crawl_flow
-from xxgk.flows.extract import extract_flow, prepare, task_runner
+from xxgk.flows.extract import extract_flow, task_runner
 from xxgk.flows.ingest import ingest_flow
 from xxgk.flows.publish import outcome_counts, outcomes_artifact, publish_flow
 from xxgk.ingest.raw_store import RawStore
@@ -26,7 +26,6 @@ def run_flow(folder: str | None = None, urls: str | None = None, data: str = "da
     saying what became of every input; `summary` in the result holds the counts (every input:
     `publish.inputs`)."""
     logger = get_run_logger()
-    prepare(runner)  # (a run from the command line has, before its server)
     raw, processed = settings.data_paths(data)
     manifest = RawStore(raw).manifest_path
     with crashes.sole_writer(data):
@@ -92,7 +91,6 @@ def main(argv=None):
     a = p.parse_args(argv)
     if not (a.folder or a.urls or a.sites):
         p.error("nothing to read: give --folder DIR, --urls FILE and/or --sites FILE")
-    prepare(a.runner)
     processes.main(a.data, lambda: run_flow(a.folder, a.urls, a.data, a.runner, sites=a.sites))
 
 

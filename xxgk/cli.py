@@ -158,10 +158,8 @@ def run(folder, urls, sites, data, runner, as_json):
                 machine.utf8_name(option, path)
         machine.check_folders(data)  # before Prefect is imported: it cannot start without them
         from xxgk.flows import processes, progress
-        from xxgk.flows.extract import prepare
         from xxgk.flows.run import run_flow
 
-        prepare(runner)
         with RunProgress(Console(stderr=True, highlight=False)) as shown, progress.showing(shown):
             result = processes.run_here(data, lambda: run_flow(folder, urls, data, runner, sites=sites))
         with environment_errors(data):
