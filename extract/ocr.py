@@ -151,8 +151,9 @@ def _pdf_pages(data: bytes, settings: Settings, parts: Sequence[tuple[int, Box |
         count = len(pdf)
     if parts is None:
         parts = [(n, None) for n in range(1, count + 1)]
-    if len({n for n, _ in parts}) > settings.max_pages:
-        raise Unreadable(f"a scanned PDF of {len({n for n, _ in parts})} pages: more than {settings.max_pages} "
+    pages = len({n for n, _ in parts})
+    if pages > settings.max_pages:
+        raise Unreadable(f"a scanned PDF of {pages} pages: more than {settings.max_pages} "
                          "to OCR, not one annual report")
     for n, box in parts:
         with opened(data) as pdf:
