@@ -10,7 +10,6 @@ from __future__ import annotations
 import codecs
 
 import regex
-from charset_normalizer import from_bytes
 
 _META_CHARSET = regex.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_\-]+)""", regex.I)
 _DOMAIN = regex.compile(r"信息公开|年度报告|政务公开")
@@ -62,6 +61,8 @@ def _decode_text(data: bytes) -> tuple[str, str]:
             return text, enc
     if b"\x00" in data[:4096]:
         raise Unreadable("binary file (NUL bytes), not text")
+    from charset_normalizer import from_bytes  # the last resort: most files never load it
+
     best = from_bytes(data, cp_isolation=["gb18030", "big5", "utf_8"]).best()
     if best is None:
         raise Unreadable("cannot decode: not UTF-8, UTF-16 or a Chinese encoding")

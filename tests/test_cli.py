@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -71,3 +72,27 @@ def test_jobs_give_the_same_lines_in_the_same_order(tmp_path):
     (tmp_path / "empty.txt").write_bytes(b"")
     one, two = run("extract", "--jsonl", tmp_path), run("extract", "--jsonl", "-j", "2", tmp_path)
     assert two.stdout == one.stdout and two.returncode == one.returncode == 1
+
+
+def _imported(*args) -> set[str]:
+    """The modules `xxgk ARGS` imports, as Python's -X importtime lists them."""
+    p = subprocess.run([str(XXGK), *map(str, args)], capture_output=True, text=True, timeout=120,
+                       env={**os.environ, "PYTHONPROFILEIMPORTTIME": "1"})
+    return {line.rsplit("|", 1)[1].strip() for line in p.stderr.splitlines() if line.startswith("import time:")}
+
+
+# What a text report's extraction never needs: the pipeline's libraries, the terminal's, and the
+# readers of the other formats (every file is sniffed by every format reader, which therefore
+# loads its layout only to read)
+_NOT_FOR_TEXT = ("pandas", "prefect", "duckdb", "pyarrow", "rich", "charset_normalizer", "multiprocessing",
+                 "xxgk.extract.layouts.positions", "xxgk.extract.layouts.html", "xxgk.extract.layouts.word")
+
+
+def test_extracting_a_text_report_imports_only_what_it_uses():
+    modules = _imported("extract", "--jsonl", CORPUS / "dev" / "seed_002.txt")
+    assert "xxgk.extract.layouts.text" in modules and "orjson" in modules
+    assert sorted(m for m in modules if m.split(".")[0] in _NOT_FOR_TEXT or m in _NOT_FOR_TEXT) == []
+    page = _imported("extract", "--jsonl", CORPUS / "real" / "015_suqian_shuyang_fagaiju_2023_crawlhtml.html")
+    assert "xxgk.extract.layouts.html" in page and "xxgk.extract.layouts.positions" not in page
+    summary = _imported("extract", CORPUS / "dev" / "seed_002.txt")  # a person's summary prints with rich
+    assert "rich.console" in summary

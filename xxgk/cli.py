@@ -12,7 +12,6 @@
 from __future__ import annotations
 
 import json
-import multiprocessing
 import os
 import sys
 from collections.abc import Iterable, Iterator
@@ -23,10 +22,8 @@ from typing import NoReturn
 
 import click
 import orjson
-from rich.console import Console
 
 from xxgk import config
-from xxgk.console import RunProgress, jsonl_summary, pipeline_json, pipeline_summary, print_rows, report_summary
 from xxgk.extract.report import PARSER_VERSION, Report, extract_file
 from xxgk.ingest.folder import report_files, source_name
 
@@ -60,6 +57,14 @@ def environment_errors(data: str) -> Iterator[None]:
         fail(one_line(e, data) or str(e))
 
 
+def _console(stderr: bool = False):
+    """Where rich prints for a person. (rich and what prints with it load here, not at start-up:
+    `xxgk extract --jsonl` prints none of it.)"""
+    from rich.console import Console
+
+    return Console(stderr=stderr, highlight=False)
+
+
 def data_option(f):
     """--data: the data folder (raw/ and processed/), from $XXGK_DATA or $XXGK_HOME/data."""
     return click.option("--data", default=lambda: str(config.data_dir()), show_default="$XXGK_DATA or ./data",
@@ -84,7 +89,6 @@ def extract(paths, jsonl, strict, jobs):
     Directories are walked. Every input gets a result, `failed` with a reason when it cannot
     be read; the exit status is 1 when any input failed.
     """
-    console = Console(highlight=False)
     out = sys.stdout.buffer
     failed = 0
     one = partial(_extract_one, strict=strict or None, jsonl=jsonl)  # None: $XXGK_STRICT
@@ -94,7 +98,9 @@ def extract(paths, jsonl, strict, jobs):
             out.write(result)
             out.flush()  # a line per report as it is done: a consumer reads as we go
         else:
-            report_summary(console, result)
+            from xxgk.console import report_summary
+
+            report_summary(_console(), result)
     sys.exit(1 if failed else 0)
 
 
@@ -110,6 +116,8 @@ def _each(one, paths: list[Path], jobs: int) -> Iterable[tuple[bool, bytes | Rep
     if jobs == 1 or len(paths) < 2:
         yield from map(one, paths)
         return
+    import multiprocessing
+
     with multiprocessing.get_context("fork").Pool(min(jobs, len(paths))) as pool:
         yield from pool.imap(one, paths, chunksize=max(1, min(16, len(paths) // (jobs * 4))))
 
@@ -118,7 +126,9 @@ def _each(one, paths: list[Path], jobs: int) -> Iterable[tuple[bool, bytes | Rep
 @click.argument("jsonl_file", type=click.File(encoding="utf-8"))
 def summary(jsonl_file):
     """Summarise an `xxgk extract --jsonl` output: status, year, agency, failed checks."""
-    jsonl_summary(Console(highlight=False), [json.loads(line) for line in jsonl_file if line.strip()])
+    from xxgk.console import jsonl_summary
+
+    jsonl_summary(_console(), [json.loads(line) for line in jsonl_file if line.strip()])
 
 
 @main.command()
@@ -157,13 +167,14 @@ def run(folder, urls, sites, data, runner, as_json):
             if path:
                 machine.utf8_name(option, path)
         machine.check_folders(data)  # before Prefect is imported: it cannot start without them
+        from xxgk.console import RunProgress, pipeline_json, pipeline_summary
         from xxgk.flows import processes, progress
         from xxgk.flows.run import run_flow
 
-        with RunProgress(Console(stderr=True, highlight=False)) as shown, progress.showing(shown):
+        with RunProgress(_console(stderr=True)) as shown, progress.showing(shown):
             result = processes.run_here(data, lambda: run_flow(folder, urls, data, runner, sites=sites))
         with environment_errors(data):
-            failed = pipeline_json(db, result) if as_json else pipeline_summary(Console(highlight=False), db, result)
+            failed = pipeline_json(db, result) if as_json else pipeline_summary(_console(), db, result)
     except KeyboardInterrupt:
         click.echo(f"xxgk: {machine.interrupted(data)}", err=True)
         sys.exit(130)
@@ -253,6 +264,7 @@ def query(sql, data, fmt):
     """
     import duckdb
 
+    from xxgk.console import print_rows
     from xxgk.transform.warehouse import NotARead
 
     con = _database(data)
@@ -294,6 +306,8 @@ def stats(year, region, data, fmt):
         where.append("? IN (province, city, county)")
         params.append(region)
     import duckdb
+
+    from xxgk.console import print_rows
 
     con = _database(data)
     try:

@@ -12,6 +12,10 @@ To support a new format, add a module here and one line to READERS. The first re
 ZIP and OLE files whose head did not say what they hold; `containers` (no reader) tells them
 apart by their entries. Scans: `scan` OCRs images, and the PDFs without a text layer that
 `pdf` hands it.
+
+Every file is sniffed by every reader, so a reader module imports its layout and libraries in
+the functions that read, not at its top: a text report's extraction loads none of the PDF,
+Word and HTML layouts (start-up; `tests/test_cli.py` holds it to that).
 """
 from __future__ import annotations
 

@@ -19,7 +19,6 @@ from xxgk.extract import sections
 from xxgk.extract.decode import decode_text
 from xxgk.extract.document import Document, fold
 from xxgk.extract.formats import scan
-from xxgk.extract.layouts import html as html_layout
 
 KIND = "html"
 _TAG = regex.compile(r"<(html|body|table|div|p|meta|!doctype)\b", regex.I)
@@ -41,6 +40,8 @@ def sniff(head: bytes, name: str) -> bool:
 
 def read(data: bytes, name: str) -> Document:
     text, encoding = decode_text(data)
+    from xxgk.extract.layouts import html as html_layout
+
     text = fold(text)
     doc = Document(text, html_layout.read_rows(text), KIND, encoding)
     # cheapest first: a page that inlines nothing, or holds its tables, decodes no picture
@@ -54,6 +55,8 @@ def read(data: bytes, name: str) -> Document:
 def holds_tables(text: str) -> bool:
     """Whether a page's HTML (decoded) holds the report's tables in its own rows
     (`sections.holds_tables`): the crawler asks before it puts a page's pictures in."""
+    from xxgk.extract.layouts import html as html_layout
+
     return sections.holds_tables(html_layout.read_rows(fold(text)))
 
 

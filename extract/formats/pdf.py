@@ -29,12 +29,15 @@ import dataclasses
 import threading
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from xxgk.extract import sections
 from xxgk.extract.decode import Scanned, Unreadable
 from xxgk.extract.document import Document
 from xxgk.extract.formats import scan
-from xxgk.extract.layouts.positions import Box, Page, Word, read_pages
+
+if TYPE_CHECKING:  # (imported where used: see formats/__init__.py)
+    from xxgk.extract.layouts.positions import Box, Page, Word
 
 KIND = "pdf"
 MAX_PAGES = 300  # annual reports run to 10–40 pages; a longer PDF is not one report
@@ -70,6 +73,8 @@ def sniff(head: bytes, name: str) -> bool:
 
 
 def read(data: bytes, name: str) -> Document:
+    from xxgk.extract.layouts.positions import read_pages
+
     pages = read_layer(data)
     if not any(p.words for p in pages):
         raise Scanned("PDF without a text layer (scanned): needs OCR")
@@ -173,6 +178,8 @@ def opened(data: bytes):
 
 
 def _page(pdf, i: int, layer: Layer) -> Page:
+    from xxgk.extract.layouts.positions import Page
+
     page = pdf[i]
     try:
         left, bottom, right, top = page.get_bbox()
@@ -221,6 +228,8 @@ def _words(text, frame: _Frame, layer: Layer) -> list[Word]:
     line; a space, a jump back or a gap ends a word. A character drawn twice at nearly the same
     place (fake bold) is read once."""
     import pypdfium2.raw as raw
+
+    from xxgk.extract.layouts.positions import Word
 
     words: list[Word] = []
     seen: dict[tuple[str, int, int], list[tuple[float, float]]] = {}  # where each character was drawn

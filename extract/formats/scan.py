@@ -27,10 +27,13 @@ from __future__ import annotations
 import dataclasses
 import io
 from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
 
 from xxgk.extract.decode import Unreadable
 from xxgk.extract.document import Anchor, Cell, Document
-from xxgk.extract.layouts.positions import Box, Page, read_pages
+
+if TYPE_CHECKING:  # (imported where used: see formats/__init__.py)
+    from xxgk.extract.layouts.positions import Box, Page
 
 KIND = "ocr"
 MAX_IMAGES = 8                       # pictures OCR'd per document (a report's three tables, in parts)
@@ -48,6 +51,7 @@ def sniff(head: bytes, name: str) -> bool:
 def read(data: bytes, name: str = "", settings=None) -> Document:
     """A scanned PDF or an image, OCR'd page by page (`settings`: an `ocr.Settings`)."""
     from xxgk.extract import ocr
+    from xxgk.extract.layouts.positions import read_pages
 
     return read_pages(ocr.pages(data, settings or ocr.SETTINGS), KIND, KIND)
 

@@ -11,8 +11,6 @@ from xxgk.extract import sections
 from xxgk.extract.decode import Unreadable
 from xxgk.extract.document import Document
 from xxgk.extract.formats import containers, scan
-from xxgk.extract.layouts import word as word_layout
-from xxgk.extract.layouts.list_numbers import ListNumbers, W
 from xxgk.extract.limits import TimeLimit
 
 KIND = "docx"
@@ -39,6 +37,8 @@ def read_docx(data: bytes, kind: str) -> Document:
     """The document of a .docx file; `kind` says what it was before conversion, if it was.
     A document whose own rows lack the report's tables has its pictures of a table's size read
     by OCR, their rows placed where they stand (a table pasted as a picture, scanned pages)."""
+    from xxgk.extract.layouts import word as word_layout
+
     main, body, numbers = _open(data)
     text, rows, anchors, pictures = word_layout.read_body(body, numbers)
     doc = Document(text, rows, kind, kind, anchors)
@@ -67,6 +67,8 @@ def _open(data: bytes):
     _check_size(data)
     from docx.opc.constants import RELATIONSHIP_TYPE as RT  # only Word files pay for importing it
     from docx.package import Package
+
+    from xxgk.extract.layouts.list_numbers import ListNumbers, W
 
     try:
         main = Package.open(io.BytesIO(data)).main_document_part

@@ -18,7 +18,6 @@ from __future__ import annotations
 import re
 
 from xxgk.extract.document import Document
-from xxgk.extract.layouts.positions import Page, Word, read_pages
 
 # A character's width and a line's height, in the units of the words' boxes. `positions`
 # measures its gaps in text heights, so only the ratio matters: a character half as wide as
@@ -43,6 +42,9 @@ def laid_out(text: str) -> bool:
 
 def read(text: str, encoding: str, kind: str = "text") -> Document:
     """The text's rows, read by position; a value's `where` is its line and columns in the text."""
+    # here, not at the top: `laid_out` runs on every text, and `positions` costs start-up ~20 ms
+    from xxgk.extract.layouts.positions import Page, Word, read_pages
+
     pages, first_lines = [], []
     line_no = 0
     for number, page_text in enumerate(text.split("\f"), 1):
