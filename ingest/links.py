@@ -11,7 +11,9 @@ plausibly are that report:
   (年度报告, 年报) when any does, else all of them (a single unnamed link is followed: the page
   was listed as a report's page, so what it links is worth a look; extraction judges it);
 - images (.png .jpg .jpeg, `<img src>` or a link) only when the page links no document and
-  names an annual report itself (a report published as pictures of its tables); logos,
+  names an annual report itself (a report published as pictures of its tables); an `<img>`
+  loaded lazily by a script shows the picture its `data-src` (`data-original`,
+  `data-lazy-src`) names, its `src` being a placeholder until then; logos,
   banners, icons and QR codes are left. The crawler does not store such pictures apart (alone,
   a picture names no agency nor year): it puts them into the page (`inline_pictures`), whose
   reader OCRs them where they stand;
@@ -48,13 +50,18 @@ _DECORATION = regex.compile(
     r"badge|favicon|gongan|beian", regex.I)
 _OPEN = regex.compile(r"<(a|iframe|embed|object|img)\b([^>]{0,4000})>", regex.I)
 _CLOSE_A = regex.compile(r"</a\s*>", regex.I)
-_ATTR = regex.compile(r"""\b(href|src|data|title|alt)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))""", regex.I)
+# (an attribute's name starts after a space: `src` inside `data-src` is not `src`)
+_ATTR = regex.compile(r"""(?<![\w-])(href|src|data|title|alt|data-src|data-original|data-lazy-src)\s*=\s*"""
+                      r"""(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))""", regex.I)
+# where an <img> finds its picture, first first: a lazily loaded one's `src` is a placeholder
+_IMG_SOURCES = ("data-src", "data-original", "data-lazy-src", "src")
 _TAGS = regex.compile(r"<[^>]*>")
 _BASE = regex.compile(r"""<base\b[^>]*\bhref\s*=\s*["']?([^"'\s>]+)""", regex.I)
 # the same tags and attributes in a page's bytes, for an ASCII-compatible charset (in GBK, Big5,
 # Shift-JIS … the bytes of < > " ' = never stand inside a character)
 _PICTURE_TAG = regex.compile(rb"<(a|img)\b([^>]{0,4000})>", regex.I)
-_LINK_ATTR = regex.compile(rb"""\b(href|src)(\s*=\s*)(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))""", regex.I)
+_LINK_ATTR = regex.compile(rb"""(?<![\w-])(href|src|data-src|data-original|data-lazy-src)(\s*=\s*)"""
+                           rb"""(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))""", regex.I)
 _SPACE = regex.compile(r"\s+")
 
 @dataclass(frozen=True)
@@ -115,7 +122,7 @@ def tags(text: str, page: str) -> Iterator[Tag]:
         attrs: dict[str, str] = {}
         for a in _ATTR.finditer(m.group(2)):
             attrs.setdefault(a.group(1).lower(), html.unescape(next(v for v in a.groups()[1:] if v is not None)))
-        target = attrs.get({"a": "href", "object": "data"}.get(name, "src"), "").strip()
+        target = _target(name, attrs)
         if not target or target.lower().startswith(("javascript:", "mailto:", "tel:", "data:", "#")):
             continue
         inner = ""
@@ -124,6 +131,13 @@ def tags(text: str, page: str) -> Iterator[Tag]:
         url = urljoin(base, target).split("#", 1)[0].replace(" ", "%20")
         title = _SPACE.sub(" ", " ".join((attrs.get("title", ""), attrs.get("alt", "")))).strip()
         yield Tag(name, url, title, _plain_text(inner))
+
+
+def _target(name: str, attrs: dict[str, str]) -> str:
+    """Where a tag points: an `<img>` to the picture it shows once loaded."""
+    if name == "img":
+        return next((v for a in _IMG_SOURCES if (v := attrs.get(a, "").strip())), "")
+    return attrs.get({"a": "href", "object": "data"}.get(name, "src"), "").strip()
 
 
 def _plain_text(markup: str) -> str:
@@ -206,11 +220,12 @@ def inline_pictures(data: bytes, encoding: str | None, page: str,
         return out.decode("utf-8", errors="surrogatepass").encode(codec, errors="surrogatepass"), urls
 
     def target(m: regex.Match) -> tuple[str, regex.Match] | None:
-        """The picture a tag shows or links, and its attribute."""
-        want = b"src" if m.group(1).lower() == b"img" else b"href"
-        for a in _LINK_ATTR.finditer(m.group(2)):
-            if a.group(1).lower() == want:
-                raw = next(v for v in a.groups()[2:] if v is not None)
+        """The picture a tag shows (`_IMG_SOURCES`, as `tags` reads it) or links, and its attribute."""
+        attrs = {a.group(1).lower().decode(): a for a in reversed(list(_LINK_ATTR.finditer(m.group(2))))}
+        for name in _IMG_SOURCES if m.group(1).lower() == b"img" else ("href",):
+            a = attrs.get(name)
+            raw = next(v for v in a.groups()[2:] if v is not None) if a else b""
+            if raw.strip():
                 found = _file_of(urljoin(page, html.unescape(raw.decode(codec, errors="replace")).strip()), "")
                 return (found[0], a) if found is not None and found[0] in pictures else None
         return None
@@ -226,8 +241,8 @@ def inline_pictures(data: bytes, encoding: str | None, page: str,
             continue
         mime, body = pictures[url]
         uri = b"data:" + mime.encode("ascii") + b";base64," + base64.b64encode(body)
-        if img:  # the tag's src replaced
-            parts += [data[at:m.start(2) + a.start()], a.group(1), a.group(2), b'"', uri, b'"']
+        if img:  # the attribute showing it replaced by a src of its bytes (a lazy one's placeholder stays)
+            parts += [data[at:m.start(2) + a.start()], b"src", a.group(2), b'"', uri, b'"']
             at = m.start(2) + a.end()
         else:  # the picture shown where its link is
             parts += [data[at:m.start()], b'<img src="', uri, b'">']

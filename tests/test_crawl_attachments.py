@@ -156,6 +156,12 @@ def test_links_a_page_may_give():
     assert report_links("<p>通知</p><img src='/u/1.jpg'>", base) == ([], [])
     assert report_links("<p>2023年年报</p><img src='/u/1.jpg'><img src='/img/logo.png'>", base) == (
         ["http://xxgk.example.gov.cn/u/1.jpg"], [])
+    # a picture loaded lazily by a script: its data-src (data-original …), not its placeholder
+    for lazy in ("data-src", "data-original", "data-lazy-src"):
+        assert report_links(f"<p>2023年年报</p><img src='/img/loading.png' {lazy}='/u/2.jpg'>", base) == (
+            ["http://xxgk.example.gov.cn/u/2.jpg"], [])
+    assert report_links("<p>2023年年报</p><img data-src='' src='/u/3.jpg'>", base)[0] == [
+        "http://xxgk.example.gov.cn/u/3.jpg"]
     # relative links resolve against the page's <base href>, as a browser resolves them
     assert report_links("<base href='/files/2024/'><a href='nb.pdf'>2023年年报</a>", base) == (
         ["http://xxgk.example.gov.cn/files/2024/nb.pdf"], [])

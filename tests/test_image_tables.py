@@ -165,6 +165,11 @@ def test_inline_pictures_keeps_the_page_in_its_charset():
         out, put = inline_pictures(page.encode(encoding), said, "http://x.gov.cn/u/p.html", pics)
         # each picture once: the <img> inside its own link only; the link alone shows the other
         assert put == list(pics) and out.decode(encoding) == want, encoding
+    # a picture loaded lazily: its bytes where it would load them, the placeholder left
+    lazy = "<p>年报</p><img class=lazy src='/img/loading.gif' data-original='/u/t2.jpg' alt=表二>"
+    out, put = inline_pictures(lazy.encode(), "utf-8", "http://x.gov.cn/u/p.html", pics)
+    assert put == ["http://x.gov.cn/u/t2.jpg"]
+    assert out.decode() == lazy.replace("data-original='/u/t2.jpg'", f'src="{jpeg}"')
     # nothing to put in: the bytes as they were
     assert inline_pictures(page.encode("gb18030"), "gb18030", "http://x.gov.cn/u/p.html", {}) == (
         page.encode("gb18030"), [])
@@ -183,6 +188,9 @@ FILES = {
     "/gbk/page.html": (GBK_PAGE, "text/html; charset=gb2312"),
     "/gbk/表一.png": (picture(640, 400), "image/png"),
     "/images/logo.png": (picture(200, 60), "image/png"),
+    # the same page with its picture loaded lazily by a script, a placeholder in its src
+    "/nb/lazy.html": (PAGE.replace(b'src="hongze_2023_table.png"',
+                                   b'src="/images/loading.gif" data-src="hongze_2023_table.png"'), "text/html"),
 }
 
 
@@ -290,3 +298,21 @@ def test_a_crawled_page_showing_its_table_as_a_picture_is_one_report(crawled):
     exact, flagged, wrong = _score(report, applications)
     assert not wrong, wrong
     assert exact >= EXACT_AT_LEAST - (len(GOLD["cells"]) - len(applications)), flagged
+
+
+@needs_ocr
+@pytest.mark.slow
+def test_a_picture_loaded_lazily_is_put_in_and_read(site, tmp_path):
+    store = RawStore(tmp_path)
+    Site.hits.clear()
+    [page] = crawl([Target(f"{site}/nb/lazy.html")], store, LOCAL)
+    assert (page.status, page.error, page.attachment_url) == (STORED, None, f"{site}/nb/hongze_2023_table.png")
+    assert ("/images/loading.gif", 200) not in Site.hits and ("/images/loading.gif", 404) not in Site.hits
+    stored = store.path_of(page.sha256).read_bytes()
+    assert stored == FILES["/nb/lazy.html"][0].replace(b'data-src="hongze_2023_table.png"',
+                                                        b'src="' + data_uri(PNG) + b'"')
+    report = extract_bytes(stored, "lazy.html")
+    assert report.tables["applications"] == "read"
+    exact, flagged, wrong = _score(report, GOLD["cells"])
+    assert not wrong, wrong
+    assert exact >= EXACT_AT_LEAST, flagged
