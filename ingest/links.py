@@ -225,7 +225,7 @@ def inline_pictures(data: bytes, encoding: str | None, page: str,
         for name in _IMG_SOURCES if m.group(1).lower() == b"img" else ("href",):
             a = attrs.get(name)
             raw = next(v for v in a.groups()[2:] if v is not None) if a else b""
-            if raw.strip():
+            if a and raw.strip():
                 found = _file_of(urljoin(page, html.unescape(raw.decode(codec, errors="replace")).strip()), "")
                 return (found[0], a) if found is not None and found[0] in pictures else None
         return None
