@@ -49,6 +49,21 @@ def test_names_are_normalised():
     assert place_of("淮安市 洪泽区人民政府").agency_key == place_of("洪泽区人民政府").agency_key == "320813/county"
 
 
+def test_a_sites_lists_region_places_an_agency_only_when_nothing_else_does():
+    office = extracted(CORPUS / "dev" / "seed_004.txt")  # 区政务服务办: no place in its name nor text
+    p = place_of(office.agency, hint=office.place_hint, region="江苏省淮安市洪泽区")
+    assert (p.province, p.city, p.county, p.division_code, p.level, p.place_source, p.agency_key) == (
+        "江苏省", "淮安市", "洪泽区", "320813", "county_department", "list", "320813/county_department/区政务服务办")
+    # the name, then the text, come first
+    assert place_of("沭阳县发展和改革局", region="江苏省淮安市洪泽区").county == "沭阳县"
+    seed = extracted(CORPUS / "dev" / "seed_000.txt")
+    assert place_of(seed.agency, hint=seed.place_hint, region="江苏省淮安市洪泽区").city == "信阳市"
+    # a region that determines no place places nothing
+    assert place_of("财政局", region="朝阳区").province is None
+    # placed, its level unknown: division and name tell it from the same name elsewhere
+    assert place_of("财政局", region="宿迁市").agency_key == "321300/财政局"
+
+
 def test_overrides_win(tmp_path):
     f = tmp_path / "places.csv"
     f.write_text("match,province,city,county,division_code,level\n"

@@ -13,6 +13,7 @@ import subprocess
 import sys
 import time
 from email.utils import formatdate, parsedate_to_datetime
+from html import escape
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from urllib.parse import parse_qsl, unquote, urlsplit
@@ -79,6 +80,15 @@ LISTING_2 = chrome("政府信息公开年报", "<ul class='list'>"
 PDF_PAGE_HTML = chrome("淮安市洪泽区人民政府2024年政府信息公开工作年度报告",
                        "<h1>淮安市洪泽区人民政府2024年政府信息公开工作年度报告</h1><p>根据《条例》要求，现公布本机关年度报告全文。</p>"
                        f"<p>附件：<a href='{PDF}'>淮安市洪泽区人民政府2024年政府信息公开工作年度报告.pdf</a></p>")
+# a district office's column, whose report names no place: the sites list's region places it
+COLUMN_2 = "/qzwfwb/gknb/index.html"
+REPORT_2 = "/qzwfwb/gknb/202101/t20210115_0001.shtml"
+SEED_004 = CORPUS / "dev" / "seed_004.txt"  # 区政务服务办's 2020 report
+LISTING_3 = ("<html><head><meta charset='utf-8'><title>政府信息公开年报</title></head><body><ul class='list'>"
+             + item("./202101/t20210115_0001.shtml", "区政务服务办2020年政府信息公开工作年度报告", "2021-01-15")
+             + "</ul></body></html>").encode()
+REPORT_2_HTML = ("<html><head><meta charset='utf-8'><title>区政务服务办2020年政府信息公开工作年度报告</title></head>"
+                 f"<body><pre>{escape(SEED_004.read_text(encoding='utf-8'))}</pre></body></html>").encode()
 ROBOTS = b"User-agent: *\nDisallow: /sygfj/gknb/private/\nDisallow: /admin/\n"
 LAST_MODIFIED = "Sat, 18 Jan 2025 08:00:00 GMT"
 
@@ -141,6 +151,7 @@ def site_bodies() -> dict[str, tuple[bytes, str]]:
     return {"/robots.txt": (ROBOTS, "text/plain"), COLUMN: (LISTING_1, html), "/sygfj/gknb/index_1.html": (LISTING_2, html),
             REPORT_PAGE: (SHUYANG.read_bytes(), html), PDF_PAGE: (PDF_PAGE_HTML, html),
             PDF: (HONGZE_PDF.read_bytes(), "application/pdf"), WORD: (DOCX.read_bytes(), "application/octet-stream"),
+            COLUMN_2: (LISTING_3, html), REPORT_2: (REPORT_2_HTML, html),
             **{p: (chrome("通知", "<p>通知</p>"), html) for p in NEVER}}
 
 
@@ -518,6 +529,10 @@ def test_xxgk_run_sites_finds_every_report_and_the_next_run_downloads_nothing(si
     assert sources[COLUMN] == ("listing", None) and sources["/sygfj/gknb/index_1.html"] == ("listing", COLUMN)
     assert sources[REPORT_PAGE] == ("stored", COLUMN) and sources[WORD] == ("stored", "/sygfj/gknb/index_1.html")
     assert sources[PDF_PAGE] == ("linked", "/sygfj/gknb/index_1.html") and sources[PDF] == ("stored", PDF_PAGE)
+    # every input found under the column keeps its region; an agency whose name places it sits there
+    assert set(q(data, "SELECT region_hint FROM sources WHERE source <> 'sites.txt:4'")) == {("江苏省宿迁市沭阳县",)}
+    assert q(data, "SELECT province, city, county, place_source FROM reports WHERE agency = '上海市科委'") == [
+        ("上海市", None, None, "name")]
     release = (data / "processed" / "current").resolve()
     manifest = (data / "raw" / "manifest.jsonl").read_bytes()
 
@@ -541,3 +556,17 @@ def test_xxgk_run_sites_finds_every_report_and_the_next_run_downloads_nothing(si
     new = hashlib.sha256(Site.bodies[REPORT_PAGE][0]).hexdigest()
     assert q(data, f"SELECT sha256 FROM reports WHERE source = '{site}{REPORT_PAGE}'") == [(new,)]
     assert q(data, "SELECT count(*) FROM reports") == [(3,)]
+
+
+@pytest.mark.slow
+def test_the_sites_lists_region_places_a_report_that_names_no_place(site, tmp_path):
+    (tmp_path / "sites.txt").write_text(f"{site}{COLUMN_2},区政务服务办,江苏省淮安市洪泽区\n", encoding="utf-8")
+    (tmp_path / "xxgk.toml").write_text('[crawl]\ncontact = "ops@example.org"\ndelay = 0.05\n', encoding="utf-8")
+    p = _xxgk_run(tmp_path)
+    assert p.returncode == 0, p.stdout[-3000:] + p.stderr[-3000:]
+    data = tmp_path / "data"
+    assert q(data, "SELECT agency, report_year, province, city, county, division_code, level, place_source, "
+                   "agency_key FROM reports") == [("区政务服务办", 2020, "江苏省", "淮安市", "洪泽区", "320813",
+                                                  "county_department", "list", "320813/county_department/区政务服务办")]
+    assert q(data, f"SELECT region_hint FROM sources WHERE source = '{site}{REPORT_2}'") == [("江苏省淮安市洪泽区",)]
+    assert q(data, "SELECT province, reports FROM province_year") == [("江苏省", 1)]

@@ -180,7 +180,8 @@ def test_the_snapshot_is_a_data_package(snapshot):
     # the dictionary's place_source values are the ones the data holds
     values = set(pq.read_table(snapshot / "reports.parquet").column("place_source").to_pylist())
     text = datasets()["reports"].column("place_source").description
-    assert values - {None} <= {"name", "text", "override"} and all(f"`{v}`" in text for v in ("name", "text", "override"))
+    kinds = ("name", "text", "list", "override")
+    assert values - {None} <= set(kinds) and all(f"`{v}`" in text for v in kinds)
 
 
 @pytest.mark.slow

@@ -202,9 +202,11 @@ def to_table(name: str, rows: list[dict], schemas: dict = BATCH) -> pa.Table:
     return pa.Table.from_pylist(rows, schema=schemas[name])
 
 
-def with_places(reports: pa.Table, overrides: list[dict], current: dict[str, str] | None = None) -> pa.Table:
+def with_places(reports: pa.Table, overrides: list[dict], current: dict[str, str] | None = None,
+                regions: dict[str, str] | None = None) -> pa.Table:
     """The published reports: each extracted report with where its agency sits, and the
-    source it now stands for (a file renamed or changed since it was extracted)."""
+    source it now stands for (a file renamed or changed since it was extracted); `regions`:
+    the sites list's region of each source found under a column."""
     from xxgk.transform.regions import place_columns
 
     if current:
@@ -212,7 +214,8 @@ def with_places(reports: pa.Table, overrides: list[dict], current: dict[str, str
         sources = [current.get(sha, src) for sha, src in zip(shas, reports.column("source").to_pylist(), strict=True)]
         reports = reports.set_column(reports.schema.get_field_index("source"), "source", pa.array(sources, pa.string()))
 
-    places = [place_columns(a, s, overrides, h) for a, s, h in
+    regions = regions or {}
+    places = [place_columns(a, s, overrides, h, regions.get(s)) for a, s, h in
               zip(reports.column("agency").to_pylist(), reports.column("source").to_pylist(),
                   reports.column("place_hint").to_pylist(), strict=True)]
     for field in PLACE:

