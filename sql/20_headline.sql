@@ -48,7 +48,8 @@ LEFT JOIN app_peals p USING (sha256);
 
 -- One report per agency and year (the best read one when an agency's report arrived twice).
 -- agency_key: where the agency sits and its level (and a department's own name), or its
--- normalised name when that is unknown, so 洪泽区人民政府 and 淮安市洪泽区人民政府 are one agency.
+-- normalised name @ its site when that is unknown, so 洪泽区人民政府 and 淮安市洪泽区人民政府 are one
+-- agency, and two sites' 区政务服务办 are two.
 CREATE OR REPLACE VIEW agency_year AS
 SELECT * FROM report_headline
 QUALIFY row_number() OVER (PARTITION BY coalesce(agency_key, sha256), report_year  -- an unknown agency is its own

@@ -62,6 +62,11 @@ def test_a_sites_lists_region_places_an_agency_only_when_nothing_else_does():
     assert place_of("财政局", region="朝阳区").province is None
     # placed, its level unknown: division and name tell it from the same name elsewhere
     assert place_of("财政局", region="宿迁市").agency_key == "321300/财政局"
+    # unplaced: one agency per name and site (or folder), never one per name
+    assert place_of("区政务服务办", "http://www.a.gov.cn/nb/2020.html").agency_key == "区政务服务办@www.a.gov.cn"
+    assert place_of("区政务服务办", "http://WWW.A.gov.cn/nb/2021.html").agency_key == "区政务服务办@www.a.gov.cn"
+    assert place_of("区政务服务办", "http://www.b.gov.cn/nb/2020.html").agency_key == "区政务服务办@www.b.gov.cn"
+    assert place_of("区政务服务办", "reports/a/2020.txt").agency_key == "区政务服务办@reports/a"
 
 
 def test_overrides_win(tmp_path):
@@ -195,3 +200,15 @@ def test_report_page_is_self_contained_and_renders(data, tmp_path):
     subprocess.run([chromium, *flags, "--window-size=1200,2400", f"--screenshot={shot}", out.as_uri()],
                    capture_output=True, timeout=120)
     assert shot.stat().st_size > 20_000
+
+
+def test_two_unplaced_agencies_of_one_name_are_two_in_agency_year(tmp_path):
+    """Two districts' 区政务服务办, neither placed by its name or text, filed in two folders: both
+    reports count in the per-agency views (keyed by name and folder), not one of them."""
+    office = (CORPUS / "dev" / "seed_004.txt").read_bytes()
+    for district, note in (("hongze", "洪泽"), ("shuyang", "沭阳")):
+        (tmp_path / "in" / district).mkdir(parents=True)
+        (tmp_path / "in" / district / "2020.txt").write_bytes(office + f"\n（{note}）\n".encode())
+    run_flow(str(tmp_path / "in"), None, str(tmp_path / "data"), runner="thread")
+    rows = q(tmp_path / "data", "SELECT agency, agency_key, report_year FROM agency_year ORDER BY agency_key")
+    assert [(a, y) for a, _, y in rows] == [("区政务服务办", 2020)] * 2 and rows[0][1] != rows[1][1]

@@ -15,7 +15,8 @@ import csv
 from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
+from pathlib import Path, PurePath
+from urllib.parse import urlsplit
 
 import regex
 
@@ -123,17 +124,27 @@ def place_of(agency: str | None, source: str | None = None, overrides: list[dict
     # a place said beside the name does not make the agency its government (区政务服务办 in 洪泽区)
     level = level_of(name, province, city, county) if source_kind == "name" else level_of(name, None, None, None)
     source_kind = source_kind or ("name" if level else None)
-    return Place(name, province, city, county, code, level, source_kind, _key(name, code, level, rest))
+    return Place(name, province, city, county, code, level, source_kind, _key(name, code, level, rest, source))
 
 
-def _key(name: str, code: str | None, level: str | None, rest: str) -> str:
+def _key(name: str, code: str | None, level: str | None, rest: str, source: str | None = None) -> str:
     if code and level and not level.endswith("_department"):
         return f"{code}/{level}"
     if code and level:
         return f"{code}/{level}/{rest or name}"
     if code:  # placed, its level unknown (财政局 in a county's column): its division and own name
         return f"{code}/{rest or name}"
-    return name
+    # unplaced: a name like 区政务服务办 is many agencies', so it is one agency only where its
+    # reports come from one site (or folder): its report of a year twice there is one report
+    return f"{name}@{_origin(source)}" if source else name
+
+
+def _origin(source: str) -> str:
+    """The host of a URL, or the folder of a file."""
+    parts = urlsplit(source)
+    if parts.scheme in ("http", "https"):
+        return parts.netloc.lower()
+    return str(PurePath(source).parent)
 
 
 def read_overrides(path: str | Path | None) -> list[dict]:

@@ -85,7 +85,8 @@ PLACE_COLUMNS = (
                                 "`override` (DATA/places.csv)."),
     C("agency_key", "string", "One agency across years and spellings: division code and level (and a "
                               "department's own name; a department whose level is unknown, division code "
-                              "and name), or the normalised name when the place is unknown."),
+                              "and name); when the place is unknown, the normalised name `@` the site (or "
+                              "folder) its report came from, as a name like 区政务服务办 is many agencies'."),
 )
 
 DATASETS_FIXED = {
