@@ -25,6 +25,7 @@ install: $(STAMP)
 system:
 	@missing=$$(for c in $(DEBIAN_COMMANDS); do command -v $$c >/dev/null 2>&1 || echo $$c; done; \
 	            tesseract --list-langs 2>/dev/null | grep -qx chi_sim || echo chi_sim); \
+	missing=$$(echo $$missing); \
 	if [ -z "$$missing" ]; then exit 0; fi; \
 	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
 	    echo "installing Debian packages for: $$missing"; \
