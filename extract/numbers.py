@@ -17,7 +17,19 @@ _NUMBER = regex.compile(
     r"(?P<sign>[+\-—–−]|增加?|减少?)?\s*"
     r"(?P<num>(?<!\d)(?:\d{1,3}(?:,\d{3}){1,5}(?:\.\d{1,6})?|\d{1,15}(?:\.\s?\d{1,6})?)(?!\d))"
 )
-_UNIT = regex.compile(r"[(（]?\s*(?:单位\s*[:：]?\s*)?(?P<unit>万元|亿元|元)\s*[)）]?")
+# Money as reports state it (the form's amounts are in 万元; some state 元, 千元 …), longest
+# first, with the currency said or not: 人民币元, 元人民币, 人民币：元, RMB元
+AMOUNT_UNIT = r"百万元|千元|万元|亿元|元"
+_IN_WAN = {"元": (1, 10000), "千元": (1, 10), "万元": (1, 1), "百万元": (100, 1), "亿元": (10000, 1)}  # × a / b
+
+
+def money(group: str) -> str:
+    """A pattern of a money unit, its unit (元, 万元 …) in `group`."""
+    currency = r"(?:人民币|RMB|rmb)"
+    return rf"(?:{currency}\s*[:：]?\s*)?(?P<{group}>{AMOUNT_UNIT})(?:\s*{currency})?"
+
+
+_UNIT = regex.compile(rf"[(（]?\s*(?:单位\s*[:：]?\s*)?{money('unit')}\s*[)）]?")
 _COUNT_WORD = regex.compile(r"[件个项条次]$")
 NULL_MARKS = frozenset({"/", "／", "\\", "-", "—", "——", "–", "−", "－", "无", "空", "--", "---", "…"})
 _SEP = regex.compile(r"[\s,;、]*")
@@ -29,7 +41,7 @@ class Value:
     value: int | float | None   # None: the cell was written blank (`/`, `—`, `无`)
     start: int                   # offsets relative to the cell text
     end: int
-    unit: str | None = None      # 万元 / 元 / 亿元 when the cell states one
+    unit: str | None = None      # 万元 / 元 / 亿元 … when the cell states one (AMOUNT_UNIT)
 
 
 def _to_number(sign: str | None, digits: str) -> int | float:
@@ -93,9 +105,6 @@ parse_values: Callable[[str], tuple[Value, ...] | None] = _Parsed().__getitem__
 
 
 def scale_to_wan(value: int | float, unit: str | None) -> int | float:
-    """Amounts are stored in 万元; a value stated in 元 or 亿元 is converted."""
-    if unit == "元":
-        return value / 10000
-    if unit == "亿元":
-        return value * 10000
-    return value
+    """Amounts are stored in 万元; a value stated in another unit (元, 亿元 …) is converted."""
+    times, per = _IN_WAN.get(unit or "万元", (1, 1))
+    return value * times / per if per != 1 else value * times

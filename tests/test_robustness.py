@@ -33,6 +33,14 @@ def test_a_sentence_naming_a_row_is_not_the_row_and_is_flagged(insert, key, trut
     ("本年收费金额/元", "961716000"),
     ("本年收费金额（单位：件、元）", "961716000"),
     ("本年收费金额（人民币元）", "961716000"),
+    # found by a fuzz of the gold reports: each was read as 万元, 10,000 times too much
+    ("本年收费金额（单位：人民币元）", "961716000"),
+    ("本年收费金额（人民币：元）", "961716000"),
+    ("本年收费金额（元人民币）", "961716000"),
+    ("本年收费金额（RMB元）", "961716000"),
+    ("本年收费金额（单位：千元）", "961716"),
+    ("本年收费金额（单位：百万元）", "961.716"),
+    ("本年收费金额（单位：人民币万元）", "96171.6"),
 ])
 def test_amounts_in_yuan_however_the_header_says_it(header, value):
     r = read(HUAIAN.replace("本年收费金额（单位：万元）", header).replace("96171.6", value))

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 import regex
 
 from xxgk.extract.document import fold
-from xxgk.extract.numbers import parse_values
+from xxgk.extract.numbers import money, parse_values
 
 if TYPE_CHECKING:
     from xxgk.extract.layouts.positions import Settings, Word
@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 Line = list["Word"]           # words on one line, left to right
 Cells = list[list["Word"]]    # a row's cells, each the words it holds ([] for an empty cell)
 
-_UNIT_WORD = regex.compile(r"[(（]?\s*(?:万元|亿元|元|件|个|项|条|次)\s*[)）]?")
+_UNIT_WORD = regex.compile(rf"[(（]?\s*(?:{money('money')}|件|个|项|条|次)\s*[)）]?")
 
 
 @dataclass

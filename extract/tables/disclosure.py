@@ -10,7 +10,8 @@ A grid row one value short keeps its first and last columns (a PDF→markdown co
 a multi-line cell from the middle and leaves it loose above the table); loose single values in
 the section fill such gaps only when they are exactly as many as the gaps, marked inferred.
 
-Amounts are stored in 万元: a value or the section stating 元 or 亿元 is converted, with a check;
+Amounts are stored in 万元: a value or the section stating 元, 千元, 百万元 or 亿元 (人民币元,
+RMB元 …) is converted, with a check;
 a section that states two different units for amounts fails a check.
 """
 from __future__ import annotations
@@ -24,18 +25,19 @@ from xxgk import schema
 from xxgk.extract.document import Row
 from xxgk.extract.labels import LabelMatcher, clean
 from xxgk.extract.model import CellValue, Check, CheckKind
-from xxgk.extract.numbers import scale_to_wan
+from xxgk.extract.numbers import AMOUNT_UNIT, money, scale_to_wan
 from xxgk.extract.tables.base import Group, Read, TableRead, groups, trim_grid
 
 TABLE = "disclosure"
 SECTION = 2
-_UNIT_ONLY = regex.compile(r"[(（]?\s*(?:单位\s*[:：]?\s*)?(?:万元|亿元|元|件|个|项)\s*[)）]?")
-_AMOUNT_UNIT = regex.compile(r"万元|亿元|元")
-# 单位：万元 · （单位：件、元） · 金额单位为元 · 本年收费金额/元 · （人民币元） · 1.795（万元）
+_UNIT_ONLY = regex.compile(rf"[(（]?\s*(?:单位\s*[:：]?\s*)?(?:{money('money')}|件|个|项)\s*[)）]?")
+_AMOUNT_UNIT = regex.compile(AMOUNT_UNIT)
+# 单位：万元 · （单位：件、元） · 金额单位为元 · 本年收费金额/元 · （人民币元） · （单位：人民币元） ·
+# （元人民币） · （RMB元） · （单位：千元） · 1.795（万元）
 _UNIT = regex.compile(
-    r"单位\s*(?:为|是|[:：])?\s*(?:[^，。；;)）\n]{0,8}?[、,，/]\s*)?(?P<a>万元|亿元|元)"
-    r"|[/／]\s*(?P<b>万元|亿元|元)(?![\p{Han}])"
-    r"|[(（]\s*(?:人民币)?\s*(?P<c>万元|亿元|元)\s*[)）]")
+    rf"单位\s*(?:为|是|[:：])?\s*(?:[^，。；;)）\n]{{0,8}}?[、,，/]\s*)?{money('a')}"
+    rf"|[/／]\s*{money('b')}(?![\p{{Han}}])"
+    rf"|[(（]\s*{money('c')}\s*[)）]")
 
 
 def labels(template: str) -> dict[str, str]:
@@ -172,7 +174,7 @@ def _to_wan(out: TableRead, key: str, v: Read, header: str, stated_in_section: C
     if stated is None and len(section_units) > 1:
         out.checks.append(Check(CheckKind.UNIT, "unit", f"{key}", False, "the section states amounts in "
                                 + " and ".join(sorted(section_units)) + "; which applies here is unclear"))
-    if stated in ("元", "亿元") and v.value is not None:
+    if stated not in (None, "万元") and v.value is not None:
         printed, cell = v.value, out.cells[key]  # the read itself, put as the cell
         cell.value = scale_to_wan(printed, stated)
         out.checks.append(Check(CheckKind.UNIT, "unit", key, True,
