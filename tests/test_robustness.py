@@ -165,3 +165,47 @@ def test_a_row_no_join_fixes_is_not_read_but_left_to_the_identities():
     assert [c.value for c in row] == [3001, 53, 0, 0, 61, 4, 3119]  # forced by 新收 + 结转 = 办理 + 结转下年
     assert all(c.inferred for c in row)
     assert "short_row:applications.new_received" in {c.name for c in r.checks if not c.ok}
+
+
+# Found by a fuzz of the gold reports (hundreds of variants each): a blank cell written as
+# nothing, then a bare page number on the next line, completed the row with the page number.
+SEED_000 = (CORPUS / "dev" / "seed_000.txt").read_text(encoding="utf-8")
+SEED_004 = (CORPUS / "dev" / "seed_004.txt").read_text(encoding="utf-8")
+APPEALS_000 = "0\t0\t0\t0\t0\t0\t0\t0\t0\t0\t0\t0\t0\t0\t0\n"
+
+
+def _named(report, key: str) -> bool:
+    """Whether a failed check names the cell, its row or its table."""
+    return any(not c.ok and c.subject and (key == c.subject or key.startswith(c.subject + "."))
+               for c in report.checks)
+
+
+@pytest.mark.parametrize("text,old,new,key", [
+    (HUAIAN, "规章 1 0 11\n", "规章 1 11\n4\n", "disclosure.regulations.in_force"),      # a PDF's text
+    (GAOXIN, "行政许可\t8\t-4\t16\n", "行政许可\t8\t\t16\n5\n", "disclosure.licensing.decisions"),  # tabs
+    (SEED_004, "\t\u3000减1237\n", "\t\u3000\n3\n", "disclosure.licensing.change"),   # one cell a line
+    (SEED_000, APPEALS_000, APPEALS_000.replace("0\t0\t0\t0", "0\t0\t0\t", 1) + "3\n", "appeals.review.pending"),
+])
+def test_a_page_number_under_a_row_with_a_blank_cell_is_not_taken_for_its_value(text, old, new, key):
+    assert text.count(old) == 1
+    r = read(text.replace(old, new))
+    table = key.split(".")[0]
+    assert r.tables[table] != "read" and _named(r, key), [c for c in r.checks if not c.ok]
+    assert read(text).tables[table] == "read"  # as printed, the row reads whole
+
+
+def test_a_label_then_one_value_a_line_is_still_read_as_its_row():
+    text = HUAIAN.replace("规章 1 0 11\n", "规章\n1\n0\n11\n")
+    r = read(text)
+    assert [r.cells[f"disclosure.regulations.{c}"].value for c in ("issued", "repealed", "in_force")] == [1, 0, 11]
+    assert r.tables["disclosure"] == "read"
+
+
+def test_values_left_over_where_cells_stayed_empty_leave_the_table_incomplete():
+    """One value a line with an empty line after each (no tabs): the empty lines were read as
+    empty cells (`95 _ 0 _ 0 _ 0`), each row's last values left over. The identities cannot run
+    on the empty cells; the table must not be `read`."""
+    r = read((CORPUS.parent / "robustness" / "hongze_2024_one_value_a_line_blank_line_after_each.txt")
+             .read_text(encoding="utf-8"))
+    assert r.tables["applications"] == "incomplete"
+    assert any(c.rule == "stray" and not c.ok for c in r.checks)

@@ -83,7 +83,7 @@ class _Reader:
         elif self.tabs and "\t" in line:
             self._tab_line(line, start)
         elif self.block:
-            self._wrapped(start, start + len(line))
+            self._wrapped(line, stripped, start)
         else:
             if self.marks and ("#" in line or "*" in line) or self.odd_spaces and _MARKED.search(line):
                 row = _marked_row(self.text, start, start + len(line))
@@ -135,11 +135,16 @@ class _Reader:
             self._close_block()
         self.rows.append(Row(cells))
 
-    def _wrapped(self, start: int, end: int):
-        """A line without tabs inside a one-cell-per-line row continues its last cell."""
-        last = self.block[-1]
+    def _wrapped(self, line: str, stripped: str, start: int):
+        """A line without tabs inside a one-cell-per-line row continues its last cell; after a
+        blank cell, text starts a cell, but a number is a line of its own (every value of this
+        layout comes after its tab: a page number, more likely, which no cell should take)."""
+        last, end = self.block[-1], start + len(line)
         if last.text:
             last.text, last.end = self.text[last.start:end].strip(), end
+        elif parse_values(stripped):
+            self._close_block()
+            self.rows.append(_plain_row(self.text, line, stripped, start))
         else:
             self.block.append(_cell(self.text, start, end))
 

@@ -68,4 +68,8 @@ def read(rows: list[Row], template: str, start: int, end: int) -> TableRead:
         values = [v for _, vs in chosen for v in vs]
     out.put_all(zip(KEYS, values, strict=False))
     out.found = True
+    if any(g.joined for g, _ in chosen):
+        out.checks.append(Check(CheckKind.LAYOUT, "rows", f"{TABLE}", False,
+                                "a row's values continue over several lines: read as one row, though a "
+                                "number on its own line may be a page number"))
     return out

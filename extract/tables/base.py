@@ -39,6 +39,10 @@ class Group:
     loose: str = ""                # loose text seen before the row, when it has its own label
     row: int = 0                   # index of the row in the document
     trailing_text: str = ""        # text that followed the values on the same row
+    lines: int = 1                 # the lines its values came from (more: `_continue_previous`)
+    # a row printed on one line went on over the lines below, with no table width to bound it:
+    # a lone number there may be a page number (`规章 1 11` then `4`), so a reader says so
+    joined: bool = False
 
     @property
     def blank_only(self) -> bool:
@@ -186,7 +190,11 @@ def _continue_previous(out: list[Group], rows: list[Row], i: int, values: list[R
     if expected and len(prev.values) + len(empty) + len(values) > expected:
         empty = []
     if expected is None or len(prev.values) + len(empty) + len(values) <= expected:
+        # (a label alone, then one value a line, is a layout of its own: `规章` / `1` / `0` / `11`)
+        chain = not prev.own_label and len(prev.values) == 1
+        prev.joined = prev.joined or expected is None and prev.lines == 1 and not chain
         prev.values.extend(empty + values)
         prev.row = i
+        prev.lines += 1
         return True
     return False

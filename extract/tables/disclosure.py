@@ -133,6 +133,10 @@ def _row(out: TableRead, row: str, keys: list[str], g: Group, grid: bool, gaps: 
                                 f"{g.label} shows {len(values)} values ({_shown(values)}) "
                                 f"for {width} columns; left null"))
         return None
+    elif g.joined:
+        out.checks.append(Check(CheckKind.LAYOUT, "row", f"{TABLE}.{row}", False,
+                                f"{g.label} shows its values ({_shown(values)}) over several lines: "
+                                "read as one row, though a number on its own line may be a page number"))
     return values
 
 
