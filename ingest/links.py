@@ -4,7 +4,8 @@ A page of the 政府信息公开工作年度报告 often carries only a title an
 政府信息公开工作年度报告.pdf. `report_links` picks, from the page's HTML, the links that
 plausibly are that report:
 
-- a document: a link (`<a href>`, or an `<iframe>`/`<embed src>`, `<object data>`) whose path,
+- a document: a link (`<a href>`, or an `<iframe>`/`<embed src>`, its `data-src` when loaded
+  lazily, `<object data>`) whose path,
   a query value (`download.jsp?file=x.pdf`) or link text ends in .pdf .doc .docx .wps .rtf;
   a PDF viewer's page (`viewer.html?file=/x.pdf`) stands for the file it shows;
 - where there are several, those whose link text, title or file name names an annual report
@@ -53,8 +54,9 @@ _CLOSE_A = regex.compile(r"</a\s*>", regex.I)
 # (an attribute's name starts after a space: `src` inside `data-src` is not `src`)
 _ATTR = regex.compile(r"""(?<![\w-])(href|src|data|title|alt|data-src|data-original|data-lazy-src)\s*=\s*"""
                       r"""(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))""", regex.I)
-# where an <img> finds its picture, first first: a lazily loaded one's `src` is a placeholder
-_IMG_SOURCES = ("data-src", "data-original", "data-lazy-src", "src")
+# where an <img>, <iframe> or <embed> finds what it shows, first first: a lazily loaded one's
+# `src` is a placeholder (a spinner, about:blank) until a script copies its data-src there
+_LAZY_SOURCES = ("data-src", "data-original", "data-lazy-src", "src")
 _TAGS = regex.compile(r"<[^>]*>")
 _BASE = regex.compile(r"""<base\b[^>]*\bhref\s*=\s*["']?([^"'\s>]+)""", regex.I)
 # the same tags and attributes in a page's bytes, for an ASCII-compatible charset (in GBK, Big5,
@@ -134,10 +136,10 @@ def tags(text: str, page: str) -> Iterator[Tag]:
 
 
 def _target(name: str, attrs: dict[str, str]) -> str:
-    """Where a tag points: an `<img>` to the picture it shows once loaded."""
-    if name == "img":
-        return next((v for a in _IMG_SOURCES if (v := attrs.get(a, "").strip())), "")
-    return attrs.get({"a": "href", "object": "data"}.get(name, "src"), "").strip()
+    """Where a tag points: an `<img>`, `<iframe>` or `<embed>` to what it shows once loaded."""
+    if name in ("a", "object"):
+        return attrs.get("href" if name == "a" else "data", "").strip()
+    return next((v for a in _LAZY_SOURCES if (v := attrs.get(a, "").strip())), "")
 
 
 def _plain_text(markup: str) -> str:
@@ -220,9 +222,9 @@ def inline_pictures(data: bytes, encoding: str | None, page: str,
         return out.decode("utf-8", errors="surrogatepass").encode(codec, errors="surrogatepass"), urls
 
     def target(m: regex.Match) -> tuple[str, regex.Match] | None:
-        """The picture a tag shows (`_IMG_SOURCES`, as `tags` reads it) or links, and its attribute."""
+        """The picture a tag shows (`_LAZY_SOURCES`, as `tags` reads it) or links, and its attribute."""
         attrs = {a.group(1).lower().decode(): a for a in reversed(list(_LINK_ATTR.finditer(m.group(2))))}
-        for name in _IMG_SOURCES if m.group(1).lower() == b"img" else ("href",):
+        for name in _LAZY_SOURCES if m.group(1).lower() == b"img" else ("href",):
             a = attrs.get(name)
             raw = next(v for v in a.groups()[2:] if v is not None) if a else b""
             if a and raw.strip():

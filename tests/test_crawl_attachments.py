@@ -162,6 +162,9 @@ def test_links_a_page_may_give():
             ["http://xxgk.example.gov.cn/u/2.jpg"], [])
     assert report_links("<p>2023年年报</p><img data-src='' src='/u/3.jpg'>", base)[0] == [
         "http://xxgk.example.gov.cn/u/3.jpg"]
+    # a PDF viewer loaded lazily into its frame
+    assert report_links("<iframe src='about:blank' data-src='/pdfjs/viewer.html?file=/u/2023nb.pdf'></iframe>",
+                        base) == (["http://xxgk.example.gov.cn/u/2023nb.pdf"], [])
     # relative links resolve against the page's <base href>, as a browser resolves them
     assert report_links("<base href='/files/2024/'><a href='nb.pdf'>2023年年报</a>", base) == (
         ["http://xxgk.example.gov.cn/files/2024/nb.pdf"], [])
