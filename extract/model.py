@@ -10,7 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-PARSER_VERSION = "0.3.0"
+# Bumped when a report may read differently: stored documents are extracted again by the next run.
+PARSER_VERSION = "0.4.0"
 
 
 class Status(StrEnum):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import Decimal
 
 import regex
 
@@ -19,13 +20,14 @@ _NUMBER = regex.compile(
 )
 # Money as reports state it (the form's amounts are in 万元; some state 元, 千元 …), longest
 # first, with the currency said or not: 人民币元, 元人民币, 人民币：元, RMB元
-AMOUNT_UNIT = r"百万元|千元|万元|亿元|元"
-_IN_WAN = {"元": (1, 10000), "千元": (1, 10), "万元": (1, 1), "百万元": (100, 1), "亿元": (10000, 1)}  # × a / b
+AMOUNT_UNIT = r"千万元|百万元|十万元|千元|万元|亿元|元"
+_IN_WAN = {"元": (1, 10000), "千元": (1, 10), "万元": (1, 1), "十万元": (10, 1), "百万元": (100, 1),  # × a / b
+           "千万元": (1000, 1), "亿元": (10000, 1)}
 
 
 def money(group: str) -> str:
     """A pattern of a money unit, its unit (元, 万元 …) in `group`."""
-    currency = r"(?:人民币|RMB|rmb)"
+    currency = r"(?:人民币|(?i:rmb))"
     return rf"(?:{currency}\s*[:：]?\s*)?(?P<{group}>{AMOUNT_UNIT})(?:\s*{currency})?"
 
 
@@ -107,4 +109,7 @@ parse_values: Callable[[str], tuple[Value, ...] | None] = _Parsed().__getitem__
 def scale_to_wan(value: int | float, unit: str | None) -> int | float:
     """Amounts are stored in 万元; a value stated in another unit (元, 亿元 …) is converted."""
     times, per = _IN_WAN.get(unit or "万元", (1, 1))
-    return value * times / per if per != 1 else value * times
+    if isinstance(value, int) and per == 1:
+        return value * times
+    # in decimal: 96.1716 千万元 is 96171.6 万元, where floats make it 96171.59999999999
+    return float(Decimal(repr(value)) * times / per)

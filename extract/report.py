@@ -207,8 +207,7 @@ def _assemble(report: Report, read: list[TableRead]):
     report.checks.extend(placed)
     report.checks.extend(identity_checks.solve(report.cells, template))
     report.checks.extend(identity_checks.evaluate(report.cells, template))
-    report.tables = {t.table: _table_status(t, placed if t.table == "applications" else [], report.cells)
-                     for t in read}
+    report.tables = {t.table: _table_status(t, placed if t.table == "applications" else []) for t in read}
 
 
 def _whole_counts(cells: dict[str, CellValue], template: str) -> list[Check]:
@@ -227,17 +226,13 @@ def _whole_counts(cells: dict[str, CellValue], template: str) -> list[Check]:
     return out
 
 
-def _table_status(t: TableRead, more: list[Check], cells: dict[str, CellValue]) -> TableStatus:
+def _table_status(t: TableRead, more: list[Check]) -> TableStatus:
     if t.cut:
         return TableStatus.CUT
     if not t.found:
         return TableStatus.MISSING
-    # values left over (`stray`) say nothing against the rows that were placed, unless a cell
-    # is still empty after the identities, where one of them may belong (empty lines read as
-    # empty cells, `95 _ 0 _ 0 _ 0`, and the row's own values left over)
-    failed = [c for c in t.checks + more if not c.ok and c.kind is CheckKind.LAYOUT]
-    if any(c.rule != "stray" for c in failed) or failed and any(
-            cells[k].value is None for k in t.cells if k in cells):
+    # values left over (`stray`) say nothing against the rows that were placed
+    if any(not c.ok and c.kind is CheckKind.LAYOUT and c.rule != "stray" for c in t.checks + more):
         return TableStatus.INCOMPLETE
     return TableStatus.READ
 

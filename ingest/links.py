@@ -222,14 +222,19 @@ def inline_pictures(data: bytes, encoding: str | None, page: str,
         return out.decode("utf-8", errors="surrogatepass").encode(codec, errors="surrogatepass"), urls
 
     def target(m: regex.Match) -> tuple[str, regex.Match] | None:
-        """The picture a tag shows (`_LAZY_SOURCES`, as `tags` reads it) or links, and its attribute."""
+        """The picture a tag shows (`_LAZY_SOURCES`, as `tags` reads it) or links, and the
+        attribute its bytes go in: an <img>'s src, its placeholder's (a spinner, a 1-pixel
+        `data:` GIF) if it loads lazily."""
         attrs = {a.group(1).lower().decode(): a for a in reversed(list(_LINK_ATTR.finditer(m.group(2))))}
-        for name in _LAZY_SOURCES if m.group(1).lower() == b"img" else ("href",):
+        img = m.group(1).lower() == b"img"
+        for name in _LAZY_SOURCES if img else ("href",):
             a = attrs.get(name)
             raw = next(v for v in a.groups()[2:] if v is not None) if a else b""
             if a and raw.strip():
                 found = _file_of(urljoin(page, html.unescape(raw.decode(codec, errors="replace")).strip()), "")
-                return (found[0], a) if found is not None and found[0] in pictures else None
+                if found is None or found[0] not in pictures:
+                    return None
+                return found[0], attrs.get("src", a) if img else a
         return None
 
     tags = [(m, t) for m in _PICTURE_TAG.finditer(data) if (t := target(m)) is not None]
@@ -243,7 +248,7 @@ def inline_pictures(data: bytes, encoding: str | None, page: str,
             continue
         mime, body = pictures[url]
         uri = b"data:" + mime.encode("ascii") + b";base64," + base64.b64encode(body)
-        if img:  # the attribute showing it replaced by a src of its bytes (a lazy one's placeholder stays)
+        if img:  # its src (or the lazy attribute, when it has none) replaced by a src of its bytes
             parts += [data[at:m.start(2) + a.start()], b"src", a.group(2), b'"', uri, b'"']
             at = m.start(2) + a.end()
         else:  # the picture shown where its link is

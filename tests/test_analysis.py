@@ -67,6 +67,11 @@ def test_a_sites_lists_region_places_an_agency_only_when_nothing_else_does():
     assert place_of("区政务服务办", "http://WWW.A.gov.cn/nb/2021.html").agency_key == "区政务服务办@www.a.gov.cn"
     assert place_of("区政务服务办", "http://www.b.gov.cn/nb/2020.html").agency_key == "区政务服务办@www.b.gov.cn"
     assert place_of("区政务服务办", "reports/a/2020.txt").agency_key == "区政务服务办@reports/a"
+    # a region coarser than the name's level places it, but tells no district's office from another's
+    a, b = (place_of("区政务服务办", f"http://{host}/nb/2020.html", region="江苏省淮安市")
+            for host in ("www.hongze.gov.cn:8080", "www.qingjiangpu.gov.cn"))
+    assert (a.city, a.division_code, a.place_source) == ("淮安市", "320800", "list")
+    assert (a.agency_key, b.agency_key) == ("区政务服务办@www.hongze.gov.cn", "区政务服务办@www.qingjiangpu.gov.cn")
 
 
 def test_overrides_win(tmp_path):

@@ -40,6 +40,9 @@ def test_a_sentence_naming_a_row_is_not_the_row_and_is_flagged(insert, key, trut
     ("本年收费金额（RMB元）", "961716000"),
     ("本年收费金额（单位：千元）", "961716"),
     ("本年收费金额（单位：百万元）", "961.716"),
+    ("本年收费金额（单位：十万元）", "9617.16"),
+    ("本年收费金额（单位：千万元）", "96.1716"),
+    ("本年收费金额（单位：Rmb元）", "961716000"),
     ("本年收费金额（单位：人民币万元）", "96171.6"),
 ])
 def test_amounts_in_yuan_however_the_header_says_it(header, value):
@@ -184,6 +187,7 @@ def _named(report, key: str) -> bool:
     (HUAIAN, "规章 1 0 11\n", "规章 1 11\n4\n", "disclosure.regulations.in_force"),      # a PDF's text
     (GAOXIN, "行政许可\t8\t-4\t16\n", "行政许可\t8\t\t16\n5\n", "disclosure.licensing.decisions"),  # tabs
     (SEED_004, "\t\u3000减1237\n", "\t\u3000\n3\n", "disclosure.licensing.change"),   # one cell a line
+    (SEED_004, "\t2684\n\t\u3000减1237\n", "\t2684\n\t\u3000\n\t0\n3\n", "disclosure.licensing.change"),
     (SEED_000, APPEALS_000, APPEALS_000.replace("0\t0\t0\t0", "0\t0\t0\t", 1) + "3\n", "appeals.review.pending"),
 ])
 def test_a_page_number_under_a_row_with_a_blank_cell_is_not_taken_for_its_value(text, old, new, key):

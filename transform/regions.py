@@ -30,6 +30,9 @@ _BARE_LEVEL = {"省": "province", "自治区": "province", "市": "city", "州":
                "区": "county", "县": "county", "旗": "county"}
 
 
+_RANKS = {"province": 0, "city": 1, "county": 2, "township": 3}
+
+
 @dataclass(frozen=True)
 class Place:
     agency_normalized: str | None
@@ -112,7 +115,7 @@ def place_of(agency: str | None, source: str | None = None, overrides: list[dict
         if m and ((source and source.startswith(m)) or m == name):
             code, level = o.get("division_code") or None, o.get("level") or None
             return Place(name, o.get("province") or None, o.get("city") or None, o.get("county") or None,
-                         code, level, "override", _key(name or "", code, level, name or ""))
+                         code, level, "override", _key(name or "", code, level, name or "", source))
     if not name:
         return Place(None)
     province, city, county, code, rest = _locate(name)
@@ -124,7 +127,16 @@ def place_of(agency: str | None, source: str | None = None, overrides: list[dict
     # a place said beside the name does not make the agency its government (区政务服务办 in 洪泽区)
     level = level_of(name, province, city, county) if source_kind == "name" else level_of(name, None, None, None)
     source_kind = source_kind or ("name" if level else None)
-    return Place(name, province, city, county, code, level, source_kind, _key(name, code, level, rest, source))
+    # a place said beside the name that is coarser than the name's level (区政务服务办 in a
+    # city's column: which district's?) places the agency, but does not tell it from its peers
+    keyed = None if source_kind in ("text", "list") and _finer(level, city, county) else code
+    return Place(name, province, city, county, code, level, source_kind, _key(name, keyed, level, rest, source))
+
+
+def _finer(level: str | None, city: str | None, county: str | None) -> bool:
+    """Whether an agency of this level sits below the most specific division found."""
+    found = 2 if county else 1 if city else 0
+    return level is not None and _RANKS.get(level.removesuffix("_department"), 0) > found
 
 
 def _key(name: str, code: str | None, level: str | None, rest: str, source: str | None = None) -> str:
@@ -143,7 +155,7 @@ def _origin(source: str) -> str:
     """The host of a URL, or the folder of a file."""
     parts = urlsplit(source)
     if parts.scheme in ("http", "https"):
-        return parts.netloc.lower()
+        return parts.hostname or ""  # (lowercased, its port dropped)
     return str(PurePath(source).parent)
 
 

@@ -136,15 +136,15 @@ class _Reader:
         self.rows.append(Row(cells))
 
     def _wrapped(self, line: str, stripped: str, start: int):
-        """A line without tabs inside a one-cell-per-line row continues its last cell; after a
-        blank cell, text starts a cell, but a number is a line of its own (every value of this
-        layout comes after its tab: a page number, more likely, which no cell should take)."""
+        """A line without tabs inside a one-cell-per-line row continues its last cell (a blank
+        one: starts a cell), unless it is a number: every value of this layout comes after its
+        tab, so it is a line of its own (a page number, more likely, which no cell should take)."""
         last, end = self.block[-1], start + len(line)
-        if last.text:
-            last.text, last.end = self.text[last.start:end].strip(), end
-        elif parse_values(stripped):
+        if parse_values(stripped):
             self._close_block()
             self.rows.append(_plain_row(self.text, line, stripped, start))
+        elif last.text:
+            last.text, last.end = self.text[last.start:end].strip(), end
         else:
             self.block.append(_cell(self.text, start, end))
 

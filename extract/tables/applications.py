@@ -271,6 +271,10 @@ def _account(out: TableRead, variant: tuple[str, ...], placed: dict[str, int], g
         taken = set(placed.values())
         out.checks.append(Check(CheckKind.LAYOUT, "stray", f"{TABLE}", False, "values not placed in any row: "
                                 + "; ".join(_show(g) for i, g in enumerate(gs) if i not in taken)))
+        if any(gs[i].padded for i in taken):  # `95 _ 0 _ 0 _ 0`, then `0 0 95` left over
+            out.checks.append(Check(CheckKind.LAYOUT, "rows", TABLE, False,
+                                    "rows read with the empty lines between their values as empty cells, "
+                                    "and values left over: those lines may be no cells"))
 
 
 def _show(g: Group) -> str:

@@ -40,6 +40,7 @@ class Group:
     row: int = 0                   # index of the row in the document
     trailing_text: str = ""        # text that followed the values on the same row
     lines: int = 1                 # the lines its values came from (more: `_continue_previous`)
+    padded: bool = False           # empty lines under it were taken for its empty cells
     # a row printed on one line went on over the lines below, with no table width to bound it:
     # a lone number there may be a page number (`规章 1 11` then `4`), so a reader says so
     joined: bool = False
@@ -192,7 +193,8 @@ def _continue_previous(out: list[Group], rows: list[Row], i: int, values: list[R
     if expected is None or len(prev.values) + len(empty) + len(values) <= expected:
         # (a label alone, then one value a line, is a layout of its own: `规章` / `1` / `0` / `11`)
         chain = not prev.own_label and len(prev.values) == 1
-        prev.joined = prev.joined or expected is None and prev.lines == 1 and not chain
+        prev.joined = prev.joined or expected is None and prev.lines == 1 and not chain and len(values) == 1
+        prev.padded = prev.padded or bool(empty)
         prev.values.extend(empty + values)
         prev.row = i
         prev.lines += 1
