@@ -513,3 +513,23 @@ def test_the_soffice_override_must_name_a_program(monkeypatch):
     if shutil.which("soffice"):
         monkeypatch.setenv("XXGK_SOFFICE", "soffice")
         assert converted.soffice() == shutil.which("soffice")
+
+
+def test_hidden_text_is_not_read():
+    """A run formatted hidden (w:vanish) before every number: Word shows and prints 13, not 813
+    (found by a fuzz of the gold reports: read as 813, status ok)."""
+    src = Path(__file__).parent / "fixtures" / "formats" / "013_shanghai_kewei_2024.docx"
+    hidden = '<w:r><w:rPr><w:vanish/></w:rPr><w:t>8</w:t></w:r>'
+    out = io.BytesIO()
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zout:
+        for item in zin.infolist():
+            data = zin.read(item)
+            if item.filename == "word/document.xml":
+                xml, n = re.subn(r"<w:r(?:\s[^>]*)?>(?=(?:(?!</w:r>).)*?<w:t(?:\s[^>]*)?>\d+</w:t>)",
+                                 lambda m: hidden + m.group(), data.decode("utf-8"), flags=re.S)
+                assert n > 100
+                data = xml.encode("utf-8")
+            zout.writestr(item, data)
+    report = extract_bytes(out.getvalue(), "hidden.docx")
+    want = json.loads(src.with_name("013_shanghai_kewei_2024.gold.json").read_text(encoding="utf-8"))["cells"]
+    assert {k: report.cells[k].value for k in want} == want

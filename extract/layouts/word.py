@@ -39,6 +39,7 @@ _R = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
 _PICTURES = {"{http://schemas.openxmlformats.org/drawingml/2006/main}blip": _R + "embed",
              "{urn:schemas-microsoft-com:vml}imagedata": _R + "id"}
 _VAL = W + "val"
+_RUN, _RUN_PROPS, _VANISH = W + "r", W + "rPr", W + "vanish"
 # wrappers a table's rows or a row's cells may sit in
 _ROW_WRAPPERS = {W + "sdt", W + "sdtContent", W + "customXml", W + "ins"}
 # Subtrees holding text Word does not show, or no text at all: never descended into.
@@ -178,8 +179,17 @@ def _inline(parent, parts: list[str], anchored: list):
             parts.append("-")
         elif tag == _TEXT_BOX or tag in _PICTURES:
             anchored.append(child)
+        elif tag == _RUN and _vanished(child):
+            continue  # hidden text (w:vanish): a hidden 8 before a shown 13 is no 813
         elif isinstance(tag, str) and tag not in _HIDDEN:
             _inline(child, parts, anchored)  # runs, hyperlinks, fields, content controls, insertions
+
+
+def _vanished(run) -> bool:
+    """Whether a run is formatted as hidden text, which Word neither shows nor prints."""
+    props = run.find(_RUN_PROPS)
+    hidden = props.find(_VANISH) if props is not None else None
+    return hidden is not None and hidden.get(_VAL, "true") not in ("false", "0", "off")
 
 
 def _own(parent, tag: str) -> Iterator:
