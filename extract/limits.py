@@ -37,7 +37,9 @@ def time_limit(seconds: float) -> Iterator[None]:
         raise TimeLimit(f"took longer than {seconds:g} s")
 
     previous = signal.signal(signal.SIGALRM, expire)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
+    # and again every second: raised while a finalizer (`__del__`) runs, or into a broad
+    # `except`, the exception is lost and the extraction would run on unbounded
+    signal.setitimer(signal.ITIMER_REAL, seconds, 1.0)
     try:
         yield
     finally:
