@@ -109,6 +109,8 @@ parse_values: Callable[[str], tuple[Value, ...] | None] = _Parsed().__getitem__
 def scale_to_wan(value: int | float, unit: str | None) -> int | float:
     """Amounts are stored in 万元; a value stated in another unit (元, 亿元 …) is converted."""
     times, per = _IN_WAN.get(unit or "万元", (1, 1))
+    if times == per:
+        return value
     if isinstance(value, int) and per == 1:
         return value * times
     # in decimal: 96.1716 千万元 is 96171.6 万元, where floats make it 96171.59999999999

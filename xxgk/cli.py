@@ -91,6 +91,7 @@ def extract(paths, jsonl, strict, jobs):
     """
     out = sys.stdout.buffer
     failed = 0
+    console = None
     one = partial(_extract_one, strict=strict or None, jsonl=jsonl)  # None: $XXGK_STRICT
     for bad, result in _each(one, _inputs(paths), jobs or os.cpu_count() or 1):
         failed += bad
@@ -100,7 +101,8 @@ def extract(paths, jsonl, strict, jobs):
         else:
             from xxgk.console import report_summary
 
-            report_summary(_console(), result)
+            console = console or _console()
+            report_summary(console, result)
     sys.exit(1 if failed else 0)
 
 
