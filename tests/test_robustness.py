@@ -2,9 +2,12 @@
 adversarial review): each must now read right, or be flagged, and never raise."""
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from conftest import CORPUS, gold
+from render_layouts import render
 from xxgk.extract.report import extract_bytes
 
 HUAIAN = (CORPUS / "real" / "003_huaian_shi_2024_pdftext.txt").read_text(encoding="utf-8")
@@ -213,3 +216,20 @@ def test_values_left_over_where_cells_stayed_empty_leave_the_table_incomplete():
              .read_text(encoding="utf-8"))
     assert r.tables["applications"] == "incomplete"
     assert any(c.rule == "stray" and not c.ok for c in r.checks)
+
+
+@pytest.mark.parametrize("old,new,key", [
+    ("\t行政事业性收费\n\t7730.28\n", "\t行政事业性收费\n5\n\t\n", "disclosure.fees.amount"),
+    ("\t行政许可\n\t550\n", "\t行政许可\n5\n\t\n", "disclosure.licensing.decisions"),
+    ("\t规章\n\t0\n\t0\n\t0\n", "\t规章\n7\n\t0\n\t\n\t0\n", "disclosure.regulations.issued"),
+])
+def test_a_page_number_between_a_label_and_its_blank_cells_is_not_their_value(old, new, key):
+    """One cell a line (a word processor's text export): a number without a tab after a label
+    is no value of its row, whose values all come after their tab (found in review)."""
+    text = render(json.loads((CORPUS / "real" / "001_huaian_hongze_qu_2023_pdftext.gold.json").read_text(
+        encoding="utf-8")), "cell_per_line")[0].decode("utf-8")
+    assert text.count(old) == 1
+    r = read(text.replace(old, new))
+    assert r.cells[key].value is None and r.tables["disclosure"] != "read" and _named(r, key)
+    # with its value there, the row reads whole
+    assert read(text.replace(old, old.replace("\n", "\n5\n", 1))).cells[key].value == read(text).cells[key].value

@@ -137,13 +137,21 @@ class _Reader:
 
     def _wrapped(self, line: str, stripped: str, start: int):
         """A line without tabs inside a one-cell-per-line row continues its last cell (a blank
-        one: starts a cell), unless it is a number: every value of this layout comes after its
-        tab, so it is a line of its own (a page number, more likely, which no cell should take)."""
-        last, end = self.block[-1], start + len(line)
+        one: starts a cell). A number does not: every value of this layout comes after its tab,
+        so it is a page number, more likely, which no cell may take. After the row's values it
+        is a line of its own; before them it stays with the label, which no row then matches."""
+        end = start + len(line)
         if parse_values(stripped):
-            self._close_block()
-            self.rows.append(_plain_row(self.text, line, stripped, start))
-        elif last.text:
+            if any(parse_values(c.text) for c in self.block):
+                self._close_block()
+                self.rows.append(_plain_row(self.text, line, stripped, start))
+                return
+            label = next((c for c in reversed(self.block) if c.text), None)
+            if label is not None:
+                label.text, label.end = self.text[label.start:end].strip(), end
+                return
+        last = self.block[-1]
+        if last.text:
             last.text, last.end = self.text[last.start:end].strip(), end
         else:
             self.block.append(_cell(self.text, start, end))
