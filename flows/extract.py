@@ -11,6 +11,7 @@ import math
 import multiprocessing
 import os
 import socket
+import threading
 from collections import Counter
 from contextlib import nullcontext
 from datetime import UTC, datetime
@@ -18,7 +19,6 @@ from pathlib import Path
 
 from prefect import flow, get_run_logger, task
 from prefect.context import FlowRunContext
-from prefect.futures import wait
 from prefect.task_runners import ThreadPoolTaskRunner
 
 from xxgk.extract.limits import Limits, cap_memory
@@ -138,14 +138,23 @@ def extract_flow(data: str = "data") -> dict:
                            for batch in batches]
                 shown.follow(ticks.count)
                 for f in futures:  # in the order given: the first failure raises
-                    while not wait([f], timeout=0.5).done:
-                        pass  # (a Ctrl-C is taken here at once)
+                    _wait(f)
                     total.update(f.result())
             finally:
                 ticks.remove()
             shown.done(_counts(total) if todo else "nothing new")
     logger.info("extracted %d documents: %s", len(todo), _counts(total))
     return {"extracted": len(todo), **total}
+
+
+def _wait(future) -> None:
+    """Until `future` is done, taking a Ctrl-C at once. Not prefect.futures.wait(timeout=…): its
+    timeout is a SIGALRM, which a moment after a Ctrl-C turns the KeyboardInterrupt into
+    Prefect's CancelledError and a traceback."""
+    finished = threading.Event()
+    future.add_done_callback(lambda _: finished.set())
+    while not finished.wait(0.5):
+        pass
 
 
 def run_extract(data: str = "data", runner: str | None = None) -> dict:

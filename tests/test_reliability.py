@@ -13,6 +13,7 @@ import signal
 import subprocess
 import sys
 import textwrap
+import threading
 import time
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
@@ -243,6 +244,33 @@ def test_ctrl_c_mid_extraction_stops_in_seconds_and_the_next_run_completes(tmp_p
     assert states["Completed"].count("xxgk-run") == 2
     assert {"Running", "Pending"}.isdisjoint(task_run_states(tmp_path))
 
+
+@pytest.mark.slow
+def test_no_alarm_is_armed_while_a_run_waits_for_its_batches(tmp_path):
+    """A timer's SIGALRM a moment after a Ctrl-C, while the KeyboardInterrupt unwinds, raised
+    Prefect's CancelledError in its place: status 1 and a traceback instead of 130 and a line
+    (seen once in CI). The run's own thread waits for its batches with no alarm armed: watched
+    from another thread while 120 documents are extracted, the process never has one."""
+    from xxgk.flows.extract import run_extract
+    from xxgk.flows.ingest import ingest_flow
+
+    data = tmp_path / "data"
+    ingest_flow(str(many_reports(tmp_path / "many", 10)), str(data))
+    seen, stop = set(), threading.Event()
+
+    def watch():
+        while not stop.is_set():
+            seen.add((signal.getsignal(signal.SIGALRM) is signal.SIG_DFL, signal.getitimer(signal.ITIMER_REAL) == (0, 0)))
+            time.sleep(0.001)
+
+    watcher = threading.Thread(target=watch)
+    watcher.start()
+    try:
+        assert run_extract(str(data), "thread")["extracted"] == 120
+    finally:
+        stop.set()
+        watcher.join()
+    assert seen == {(True, True)}
 
 class SlowSite(BaseHTTPRequestHandler):
     """Every page after 2 s: a crawl of 40 of them takes 40 s and more."""

@@ -206,7 +206,8 @@ def test_a_terminal_shows_a_bar_per_step_counting_the_documents(first_run, tmp_p
     home, _ = first_run  # its PREFECT_HOME is set up: no database to create
     folder = tmp_path / "many"
     folder.mkdir()
-    for i in range(10):  # 120 documents, each with bytes of its own
+    for i in range(50):  # 600 documents, each with bytes of its own: batches of 100, each long enough to
+        # be seen halfway (batches of 20 were over between two of the bar's polls, now and then)
         for f in SAMPLES:
             (folder / f"{i}_{f.name}").write_bytes(f.read_bytes() + b"\n" * (i + 1))
     controller, terminal = pty.openpty()
@@ -232,14 +233,14 @@ def test_a_terminal_shows_a_bar_per_step_counting_the_documents(first_run, tmp_p
     os.close(controller)
     assert p.wait(timeout=60) == 0
     screen = ANSI.sub("", seen.decode("utf-8", "replace")).replace("\r", "\n")
-    counts = {int(m) for m in re.findall(r"^extract +[━╸╺]+ +(\d+)/120", screen, re.M)}
+    counts = {int(m) for m in re.findall(r"^extract +[━╸╺]+ +(\d+)/600", screen, re.M)}
     print(f"\nextract bar counts seen: {sorted(counts)}")
-    assert 120 in counts and any(0 < n < 120 and n % 20 for n in counts)  # by document, not by batch (of 20)
-    assert re.search(r"^ingest +━+ +120/120 .* 120 files new or changed, 0 unreadable", screen, re.M)
+    assert 600 in counts and any(0 < n < 600 and n % 100 for n in counts)  # by document, not by batch
+    assert re.search(r"^ingest +━+ +600/600 .* 600 files new or changed, 0 unreadable", screen, re.M)
     assert re.search(r"^publish +━+ .*release ", screen, re.M)
-    assert "documents 120 · extracted 120" in screen  # and the summary
+    assert "documents 600 · extracted 600" in screen  # and the summary
     # which lists at most MAX_LISTED inputs of an outcome, then says how many more
-    warned = int(re.search(r"extracted 120 \(ok \d+, warnings (\d+)\)", screen).group(1))
+    warned = int(re.search(r"extracted 600 \(ok \d+, warnings (\d+)\)", screen).group(1))
     listed = re.findall(r"^! \S+: ", screen, re.M)
     assert len(listed) == min(warned, MAX_LISTED) and warned > MAX_LISTED
     assert f"… and {warned - MAX_LISTED} more with warnings: `xxgk run --json` lists every input" in screen
