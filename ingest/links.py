@@ -206,11 +206,11 @@ def is_picture(url: str) -> bool:
 def inline_pictures(data: bytes, encoding: str | None, page: str,
                     pictures: dict[str, tuple[str, bytes]]) -> tuple[bytes, list[str]]:
     """The page's bytes with its pictures in it: the first `<img src>` whose URL (resolved against
-    `page`, as `links` resolves it) is one of `pictures` (URL → (MIME type, bytes)) gets a `data:`
-    URI of those bytes; a picture only linked (`<a href>`, shown by no `<img>`) gets one shown
-    just before its first link. Each picture is put in once. The page stays in its own charset
-    (base64 is ASCII); a UTF-16/32 page is decoded and written back in the same encoding. Also
-    the URLs put in, in the page's order."""
+    its `<base href>` or `page`, as `links` resolves it) is one of `pictures` (URL → (MIME type,
+    bytes)) gets a `data:` URI of those bytes; a picture only linked (`<a href>`, shown by no
+    `<img>`) gets one shown just before its first link. Each picture is put in once. The page
+    stays in its own charset (base64 is ASCII); a UTF-16/32 page is decoded and written back in
+    the same encoding. Also the URLs put in, in the page's order."""
     codec = (encoding or "utf-8").split(" ", 1)[0]
     try:
         wide = codecs.lookup(codec).name.startswith(("utf-16", "utf-32"))
@@ -220,6 +220,8 @@ def inline_pictures(data: bytes, encoding: str | None, page: str,
         text = data.decode(codec, errors="surrogatepass")
         out, urls = inline_pictures(text.encode("utf-8", errors="surrogatepass"), "utf-8", page, pictures)
         return out.decode("utf-8", errors="surrogatepass").encode(codec, errors="surrogatepass"), urls
+
+    base = base_of(data[:20000].decode(codec, errors="replace"), page)  # as `tags` resolves links
 
     def target(m: regex.Match) -> tuple[str, regex.Match] | None:
         """The picture a tag shows (`_LAZY_SOURCES`, as `tags` reads it) or links, and the
@@ -231,7 +233,7 @@ def inline_pictures(data: bytes, encoding: str | None, page: str,
             a = attrs.get(name)
             raw = next(v for v in a.groups()[2:] if v is not None) if a else b""
             if a and raw.strip():
-                found = _file_of(urljoin(page, html.unescape(raw.decode(codec, errors="replace")).strip()), "")
+                found = _file_of(urljoin(base, html.unescape(raw.decode(codec, errors="replace")).strip()), "")
                 if found is None or found[0] not in pictures:
                     return None
                 return found[0], attrs.get("src", a) if img else a

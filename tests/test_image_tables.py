@@ -175,6 +175,11 @@ def test_inline_pictures_keeps_the_page_in_its_charset():
         assert out.decode() == lazy.replace(f"src='{placeholder}'", f'src="{jpeg}"')
     out, _ = inline_pictures(b"<img data-src='/u/t2.jpg'>", "utf-8", "http://x.gov.cn/u/p.html", pics)
     assert out.decode() == f'<img src="{jpeg}">'
+    # relative to the page's <base href>, as its links are resolved when the pictures are found
+    based = "<head><base href='/files/2023/'></head><p>年报</p><img src='t2.jpg'>"
+    out, put = inline_pictures(based.encode(), "utf-8", "http://x.gov.cn/u/p.html",
+                               {"http://x.gov.cn/files/2023/t2.jpg": pics["http://x.gov.cn/u/t2.jpg"]})
+    assert put == ["http://x.gov.cn/files/2023/t2.jpg"] and out.decode() == based.replace("'t2.jpg'", f'"{jpeg}"')
     # nothing to put in: the bytes as they were
     assert inline_pictures(page.encode("gb18030"), "gb18030", "http://x.gov.cn/u/p.html", {}) == (
         page.encode("gb18030"), [])
