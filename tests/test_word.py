@@ -515,21 +515,111 @@ def test_the_soffice_override_must_name_a_program(monkeypatch):
         assert converted.soffice() == shutil.which("soffice")
 
 
+KEWEI = FIXTURES / "013_shanghai_kewei_2024.docx"
+# a run whose text is a number, from its start tag
+_NUMBER_RUN = r"<w:r(?:\s[^>]*)?>(?=(?:(?!</w:r>).)*?<w:t(?:\s[^>]*)?>\d+</w:t>)"
+
+
+def _kewei_with(document=None, styles=None) -> bytes:
+    """The kewei fixture with its document.xml and styles.xml text changed by these functions."""
+    edits = {"word/document.xml": document, "word/styles.xml": styles}
+    out = io.BytesIO()
+    with zipfile.ZipFile(KEWEI) as zin, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zout:
+        for item in zin.infolist():
+            data = zin.read(item)
+            if edits.get(item.filename):
+                data = edits[item.filename](data.decode("utf-8")).encode("utf-8")
+            zout.writestr(item, data)
+    return out.getvalue()
+
+
+def _hidden_before_numbers(run: str):
+    """A document edit: `run` (a hidden 8) before every run of a number, over a hundred."""
+    def edit(xml: str) -> str:
+        xml, n = re.subn(_NUMBER_RUN, lambda m: run + m.group(), xml, flags=re.S)
+        assert n > 100
+        return xml
+    return edit
+
+
+def _with_styles(styles: str):
+    """A styles edit: these `w:style`s added."""
+    return lambda xml: xml.replace("</w:styles>", styles + "</w:styles>")
+
+
+def _shown(xml: str) -> str:
+    """Every run of the document said to be shown (`w:vanish w:val`), whatever its styles say."""
+    xml, n = re.subn(r"(<w:r(?:\s[^>]*)?>)<w:rPr>", r'\1<w:rPr><w:vanish w:val="false"/>', xml)
+    assert n == xml.count("<w:r>") + len(re.findall(r"<w:r\s", xml)) > 300  # (each run has a w:rPr)
+    return xml
+
+
+def _assert_kewei_gold(data: bytes):
+    report = extract_bytes(data, "hidden.docx")
+    want = json.loads(KEWEI.with_name("013_shanghai_kewei_2024.gold.json").read_text(encoding="utf-8"))["cells"]
+    assert {k: report.cells[k].value for k in want} == want
+
+
 def test_hidden_text_is_not_read():
     """A run formatted hidden (w:vanish) before every number: Word shows and prints 13, not 813
     (found by a fuzz of the gold reports: read as 813, status ok)."""
-    src = Path(__file__).parent / "fixtures" / "formats" / "013_shanghai_kewei_2024.docx"
-    hidden = '<w:r><w:rPr><w:vanish/></w:rPr><w:t>8</w:t></w:r>'
-    out = io.BytesIO()
-    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zout:
-        for item in zin.infolist():
-            data = zin.read(item)
-            if item.filename == "word/document.xml":
-                xml, n = re.subn(r"<w:r(?:\s[^>]*)?>(?=(?:(?!</w:r>).)*?<w:t(?:\s[^>]*)?>\d+</w:t>)",
-                                 lambda m: hidden + m.group(), data.decode("utf-8"), flags=re.S)
-                assert n > 100
-                data = xml.encode("utf-8")
-            zout.writestr(item, data)
-    report = extract_bytes(out.getvalue(), "hidden.docx")
-    want = json.loads(src.with_name("013_shanghai_kewei_2024.gold.json").read_text(encoding="utf-8"))["cells"]
-    assert {k: report.cells[k].value for k in want} == want
+    _assert_kewei_gold(_kewei_with(_hidden_before_numbers('<w:r><w:rPr><w:vanish/></w:rPr><w:t>8</w:t></w:r>')))
+
+
+def test_text_hidden_by_its_character_style_is_not_read():
+    """The hidden 8 by its character style, which has it from the style it is based on."""
+    styles = ('<w:style w:type="character" w:styleId="Hidden"><w:name w:val="Hidden"/><w:rPr><w:vanish/></w:rPr></w:style>'
+              '<w:style w:type="character" w:styleId="Stale"><w:name w:val="Stale"/><w:basedOn w:val="Hidden"/></w:style>')
+    run = '<w:r><w:rPr><w:rStyle w:val="Stale"/></w:rPr><w:t>8</w:t></w:r>'
+    _assert_kewei_gold(_kewei_with(_hidden_before_numbers(run), _with_styles(styles)))
+
+
+def test_text_hidden_by_its_paragraph_style_is_not_read():
+    """A paragraph of a hidden style (hidden through w:basedOn) holding an 8, before every
+    paragraph holding a number: in a table cell, "8 13" is not shown."""
+    styles = ('<w:style w:type="paragraph" w:styleId="HiddenP"><w:name w:val="HiddenP"/><w:basedOn w:val="Normal"/>'
+              '<w:rPr><w:vanish/></w:rPr></w:style>'
+              '<w:style w:type="paragraph" w:styleId="StaleP"><w:name w:val="StaleP"/><w:basedOn w:val="HiddenP"/></w:style>')
+    paragraph = '<w:p><w:pPr><w:pStyle w:val="StaleP"/></w:pPr><w:r><w:t>8</w:t></w:r></w:p>'
+
+    def edit(xml: str) -> str:
+        xml, n = re.subn(r"<w:p>(?=(?:(?!</w:p>).)*?<w:t>\d+</w:t>)", lambda m: paragraph + m.group(), xml, flags=re.S)
+        assert n > 100
+        return xml
+    _assert_kewei_gold(_kewei_with(edit, _with_styles(styles)))
+
+
+def test_text_hidden_by_the_document_defaults_is_not_read():
+    """Every run hidden by w:docDefaults but the document's own, each said shown (w:val="false")."""
+    def styles(xml: str) -> str:
+        return xml.replace("<w:rPrDefault><w:rPr>", "<w:rPrDefault><w:rPr><w:vanish/>", 1)
+    _assert_kewei_gold(_kewei_with(lambda xml: _hidden_before_numbers("<w:r><w:t>8</w:t></w:r>")(_shown(xml)), styles))
+
+
+def test_a_run_said_shown_in_a_hidden_paragraph_style_is_read():
+    """Every paragraph style hidden (Normal, which the others are based on) and the document's
+    runs said shown (w:val="0"): they are read, the 8 before each number is not."""
+    def styles(xml: str) -> str:
+        xml, n = re.subn(r'(<w:style w:type="paragraph" w:styleId="Normal">(?:(?!</w:style>).)*?<w:rPr>)',
+                         r"\1<w:vanish/>", xml)
+        assert n == 1
+        return xml
+
+    def document(xml: str) -> str:
+        xml = _shown(xml).replace('<w:vanish w:val="false"/>', '<w:vanish w:val="0"/>')
+        return _hidden_before_numbers("<w:r><w:rPr></w:rPr><w:t>8</w:t></w:r>")(xml)
+    _assert_kewei_gold(_kewei_with(document, styles))
+
+
+def test_hidden_text_by_the_default_style_and_what_is_not_hidden_text():
+    """A paragraph naming no style has the default one (here hidden); a style set to "off"
+    shows; a basedOn cycle ends; web-hidden text prints (read), specVanish hides (not read)."""
+    styles = ('<w:style w:type="paragraph" w:default="1" w:styleId="Normal"><w:rPr><w:vanish/></w:rPr></w:style>'
+              '<w:style w:type="paragraph" w:styleId="Body"><w:rPr><w:vanish w:val="off"/></w:rPr></w:style>'
+              '<w:style w:type="character" w:styleId="A"><w:basedOn w:val="B"/></w:style>'
+              '<w:style w:type="character" w:styleId="B"><w:basedOn w:val="A"/></w:style>')
+    body = (p("默认样式隐藏") + p("正文", '<w:pStyle w:val="Body"/>')
+            + '<w:p><w:pPr><w:pStyle w:val="Body"/></w:pPr><w:r><w:rPr><w:rStyle w:val="A"/></w:rPr><w:t>循环样式</w:t></w:r>'
+              '<w:r><w:rPr><w:webHidden/></w:rPr><w:t>网页隐藏</w:t></w:r>'
+              '<w:r><w:rPr><w:specVanish/></w:rPr><w:t>总是隐藏</w:t></w:r></w:p>')
+    assert rows_of(docx(body, styles=styles)) == [["正文"], ["循环样式网页隐藏"]]

@@ -39,8 +39,8 @@ def read_docx(data: bytes, kind: str) -> Document:
     by OCR, their rows placed where they stand (a table pasted as a picture, scanned pages)."""
     from xxgk.extract.layouts import word as word_layout
 
-    main, body, numbers = _open(data)
-    text, rows, anchors, pictures = word_layout.read_body(body, numbers)
+    main, body, numbers, styles = _open(data)
+    text, rows, anchors, pictures = word_layout.read_body(body, numbers, styles)
     doc = Document(text, rows, kind, kind, anchors)
     if pictures and not sections.holds_tables(rows):
         shown = [(at, _image(main, image)) for at, image in pictures]
@@ -63,7 +63,7 @@ def _image(main, image: str) -> bytes | str | None:
 
 
 def _open(data: bytes):
-    """The main document part, its body and its list numbering."""
+    """The main document part, its body, its list numbering and its styles part."""
     _check_size(data)
     from docx.opc.constants import RELATIONSHIP_TYPE as RT  # only Word files pay for importing it
     from docx.package import Package
@@ -81,7 +81,7 @@ def _open(data: bytes):
     if body is None:
         raise Unreadable("damaged Word file: the document has no body")
     # our own code, outside the try: a bug in it must raise, not pass for a damaged file
-    return main, body, ListNumbers(numbering, styles)
+    return main, body, ListNumbers(numbering, styles), styles
 
 
 def _check_size(data: bytes):

@@ -14,11 +14,12 @@ one of its cells only lays out the page: its cells are read as prose, the inner 
 tables, as `layouts.html` does; so is a table of one cell per row (a box around the text).
 
 What Word does not show is not read: deleted revisions, field codes, the VML copy of a shape
-that also has a DrawingML one. Headers and footers are other parts, never walked.
+that also has a DrawingML one, hidden text (`w:vanish`, on the run or through its styles:
+`_Hidden`). Headers and footers are other parts, never walked.
 """
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from xxgk.extract.document import Anchor, Cell, Row, TextBuilder
@@ -39,7 +40,7 @@ _R = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
 _PICTURES = {"{http://schemas.openxmlformats.org/drawingml/2006/main}blip": _R + "embed",
              "{urn:schemas-microsoft-com:vml}imagedata": _R + "id"}
 _VAL = W + "val"
-_RUN, _RUN_PROPS, _VANISH = W + "r", W + "rPr", W + "vanish"
+_RUN, _RUN_PROPS, _VANISH, _SPEC_VANISH = W + "r", W + "rPr", W + "vanish", W + "specVanish"
 # wrappers a table's rows or a row's cells may sit in
 _ROW_WRAPPERS = {W + "sdt", W + "sdtContent", W + "customXml", W + "ins"}
 # Subtrees holding text Word does not show, or no text at all: never descended into.
@@ -49,10 +50,12 @@ _HIDDEN = {W + "del", W + "moveFrom", W + "delText", W + "instrText", W + "delIn
            W + "sectPr", W + "footnoteReference", W + "endnoteReference", W + "commentReference"}
 
 
-def read_body(body, numbers: ListNumbers | None = None) -> tuple[str, list[Row], list[Anchor], list[tuple[int, str]]]:
+def read_body(body, numbers: ListNumbers | None = None,
+              styles=None) -> tuple[str, list[Row], list[Anchor], list[tuple[int, str]]]:
     """The synthesised text, the rows in reading order, the text's anchors, and the pictures:
-    (offset in the text where each stands, the relationship id of its image)."""
-    walk = _Walk(numbers or ListNumbers())
+    (offset in the text where each stands, the relationship id of its image). `styles` is the
+    styles part (`w:styles`), for the text its styles hide."""
+    walk = _Walk(numbers or ListNumbers(), _Hidden(styles))
     walk.blocks(body)
     text = walk.builder.text()
     rows = [_prose_row(text, x) if isinstance(x, tuple) else x for x in walk.out]
@@ -67,9 +70,10 @@ def _prose_row(text: str, span: tuple[int, int]) -> Row:
 
 
 class _Walk:
-    def __init__(self, numbers: ListNumbers):
+    def __init__(self, numbers: ListNumbers, hidden: _Hidden):
         self.builder = TextBuilder()
         self.numbers = numbers
+        self.hidden = hidden
         # rows in reading order; a prose line is its span until the whole text is written
         self.out: list[Row | tuple[int, int]] = []
         self.paragraphs = 0
@@ -91,7 +95,7 @@ class _Walk:
     def paragraph(self, p):
         self.paragraphs += 1
         where = f"paragraph {self.paragraphs}"
-        text, anchored = paragraph_text(p, self.numbers)
+        text, anchored = paragraph_text(p, self.numbers, self.hidden)
         for line in text.split("\n"):
             cell = self.builder.cell(line, where)
             if cell.text:
@@ -135,7 +139,7 @@ class _Walk:
         """All the cell's paragraphs (and its text boxes') on one line."""
         parts = []
         for p in _own(tc, _P):
-            text, anchored = paragraph_text(p, self.numbers)
+            text, anchored = paragraph_text(p, self.numbers, self.hidden)
             parts.append(text)
             for element in anchored:
                 if element.tag == _TEXT_BOX:
@@ -154,7 +158,7 @@ def _lays_out(tbl) -> bool:
     return all(sum(1 for _ in _own(tr, _TC)) <= 1 for tr in _own(tbl, _TR))
 
 
-def paragraph_text(p, numbers: ListNumbers) -> tuple[str, list]:
+def paragraph_text(p, numbers: ListNumbers, hidden: _Hidden) -> tuple[str, list]:
     """The paragraph as Word shows it (its list number first, a newline for each line break),
     and the text boxes and pictures anchored in it."""
     parts: list[str] = []
@@ -162,11 +166,11 @@ def paragraph_text(p, numbers: ListNumbers) -> tuple[str, list]:
     label = numbers.label(p)
     if label:
         parts.append(label + " ")
-    _inline(p, parts, anchored)
+    _inline(p, parts, anchored, hidden.runs_of(p))
     return "".join(parts), anchored
 
 
-def _inline(parent, parts: list[str], anchored: list):
+def _inline(parent, parts: list[str], anchored: list, vanished: Callable[[object], bool]):
     for child in parent:
         tag = child.tag
         if tag == _TEXT:
@@ -179,17 +183,101 @@ def _inline(parent, parts: list[str], anchored: list):
             parts.append("-")
         elif tag == _TEXT_BOX or tag in _PICTURES:
             anchored.append(child)
-        elif tag == _RUN and _vanished(child):
+        elif tag == _RUN and vanished(child):
             continue  # hidden text (w:vanish): a hidden 8 before a shown 13 is no 813
         elif isinstance(tag, str) and tag not in _HIDDEN:
-            _inline(child, parts, anchored)  # runs, hyperlinks, fields, content controls, insertions
+            _inline(child, parts, anchored, vanished)  # runs, hyperlinks, fields, content controls, insertions
+
+
+class _Hidden:
+    """Which runs are hidden text, which Word neither shows nor prints. A run is hidden by its
+    own `w:vanish`, its character style's, its paragraph style's (each style's followed through
+    `w:basedOn`) or the document defaults' (`w:docDefaults`): the nearest that says wins (run >
+    character style > paragraph style > defaults), so `w:vanish w:val="0"` on a run shows it in
+    a hidden paragraph style. This simplifies OOXML, where vanish toggles between styles (set
+    by both a paragraph and a character style, it cancels out and Word shows the text): here
+    the nearest says, so that rare case is read as hidden, a value left out rather than one
+    made up. A paragraph or run naming no style (or one not defined) has its kind's default
+    style. Table styles' run properties are not looked at.
+
+    `w:specVanish` hides a run even where Word is set to show hidden text. `w:webHidden` is no
+    hidden text: it hides a run in Word's web layout view only, and a report is read as it
+    prints. The styles are resolved once per document, not per run."""
+
+    def __init__(self, styles=None):
+        self.default: bool | None = None             # w:docDefaults
+        self.styles: dict[str, bool | None] = {}     # styleId → hidden, shown, or None: not said
+        self.defaults: dict[str, str] = {}           # w:type → its default style's id
+        if styles is not None:
+            self._read(styles)
+        self.hiding = bool(self.default) or any(self.styles.values())
+
+    def _read(self, styles):
+        self.default = _hides(styles.find(f"{W}docDefaults/{W}rPrDefault/{W}rPr"))
+        own: dict[str, bool | None] = {}
+        based_on: dict[str, str] = {}
+        for style in styles.iterchildren(W + "style"):
+            style_id = style.get(W + "styleId", "")
+            own[style_id] = _hides(style.find(_RUN_PROPS))
+            parent = _val(style.find(W + "basedOn"))
+            if parent:
+                based_on[style_id] = parent
+            if style.get(W + "default") in ("1", "true", "on"):
+                self.defaults.setdefault(style.get(W + "type", "paragraph"), style_id)
+        for style_id in own:
+            seen, current = set(), style_id
+            while own.get(current) is None and current in based_on and current not in seen:
+                seen.add(current)  # (a basedOn cycle ends where it comes round: not said)
+                current = based_on[current]
+            self.styles[style_id] = own.get(current)
+
+    def runs_of(self, p) -> Callable[[object], bool]:
+        """Whether a run of paragraph `p` is hidden."""
+        if not self.hiding:
+            return _vanished  # most documents: no style hides text, the run alone says
+        props = p.find(W + "pPr")
+        paragraph = self._style(_val(props.find(W + "pStyle")) if props is not None else "", "paragraph")
+        if paragraph is None:
+            paragraph = self.default
+        return lambda run: self._run(run, bool(paragraph))
+
+    def _run(self, run, paragraph: bool) -> bool:
+        props = run.find(_RUN_PROPS)
+        direct = _hides(props)
+        if direct is not None:
+            return direct
+        character = self._style(_val(props.find(W + "rStyle")) if props is not None else "", "character")
+        return paragraph if character is None else character
+
+    def _style(self, style_id: str, kind: str) -> bool | None:
+        """What the style says; a style id not defined (or none) is the kind's default style."""
+        if style_id not in self.styles:
+            style_id = self.defaults.get(kind, "")
+        return self.styles.get(style_id)
 
 
 def _vanished(run) -> bool:
-    """Whether a run is formatted as hidden text, which Word neither shows nor prints."""
-    props = run.find(_RUN_PROPS)
-    hidden = props.find(_VANISH) if props is not None else None
-    return hidden is not None and hidden.get(_VAL, "true") not in ("false", "0", "off")
+    """Whether a run's own properties hide it."""
+    return bool(_hides(run.find(_RUN_PROPS)))
+
+
+def _hides(props) -> bool | None:
+    """Whether run properties (a `w:rPr`) hide their text: True, False (`w:vanish w:val="0"`:
+    shown, whatever the styles say), or None when they do not say."""
+    if props is None:
+        return None
+    if _switch(props.find(_SPEC_VANISH)):
+        return True
+    return _switch(props.find(_VANISH))
+
+
+def _switch(element) -> bool | None:
+    """An on/off property: None when absent, on unless its `w:val` says off."""
+    return None if element is None else element.get(_VAL, "true") not in ("false", "0", "off")
+
+
+def _val(element) -> str:
+    return element.get(_VAL, "") if element is not None else ""
 
 
 def _own(parent, tag: str) -> Iterator:
