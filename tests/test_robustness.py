@@ -3,6 +3,7 @@ adversarial review): each must now read right, or be flagged, and never raise.""
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -233,3 +234,37 @@ def test_a_page_number_between_a_label_and_its_blank_cells_is_not_their_value(ol
     assert r.cells[key].value is None and r.tables["disclosure"] != "read" and _named(r, key)
     # with its value there, the row reads whole
     assert read(text.replace(old, old.replace("\n", "\n5\n", 1))).cells[key].value == read(text).cells[key].value
+
+
+# --- footnote marks raised beside a number (found by the third fuzz round) -------------------
+
+FAGAIJU = CORPUS / "real" / "015_suqian_shuyang_fagaiju_2023_crawlhtml.html"
+_VALUE_SPAN = re.compile(r'(<span style="font-family: 微软雅黑;">)(\d+)(</span>)')
+
+
+@pytest.mark.parametrize("mark", [
+    r"\1\2\3<sup>1</sup>",                      # 11¹, which was read 111
+    r"<sup>2</sup>\1\2\3",                      # ²11
+    r"\1\2<sub><span>3</span></sub>\3",         # a subscript, with a tag inside
+    r"\1<SUP>\2</SUP>\3",                       # the number alone, raised: the number
+])
+def test_a_footnote_mark_raised_beside_a_number_in_html_is_no_digit_of_it(mark):
+    page, n = _VALUE_SPAN.subn(mark, FAGAIJU.read_text(encoding="utf-8"))
+    assert n > 70  # the values written so
+    report = extract_bytes(page.encode(), FAGAIJU.name)
+    want = gold(FAGAIJU.with_name(FAGAIJU.stem + ".gold.json"))["cells"]
+    assert {k: report.cells[k].value for k in want} == want
+
+
+def test_a_superscript_mark_beside_a_number_in_a_pdf_is_flagged_not_glued_on():
+    """A rendered report with a superscript 1 after 规章's 11, exported to PDF by LibreOffice:
+    the smaller digit is a word of its own, so the row shows one value too many."""
+    pdf = CORPUS.parent / "robustness" / "huaian_shi_2024_superscript_mark_after_11.pdf"
+    report = extract_bytes(pdf.read_bytes(), pdf.name)
+    row = [report.cells[f"disclosure.regulations.{c}"].value for c in ("issued", "repealed", "in_force")]
+    assert row == [None, None, None] and report.tables["disclosure"] == "incomplete"
+    failed = [c for c in report.checks if not c.ok]
+    assert [c.name for c in failed] == ["row:disclosure.regulations"] and "(1 0 11 1)" in failed[0].detail
+    want = gold(pdf.with_name(pdf.stem + ".gold.json"))["cells"]
+    assert {k: report.cells[k].value for k in want} == {
+        k: None if k.startswith("disclosure.regulations.") else v for k, v in want.items()}

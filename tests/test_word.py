@@ -566,6 +566,25 @@ def test_hidden_text_is_not_read():
     _assert_kewei_gold(_kewei_with(_hidden_before_numbers('<w:r><w:rPr><w:vanish/></w:rPr><w:t>8</w:t></w:r>')))
 
 
+def test_a_superscript_mark_after_a_number_is_no_digit_of_it():
+    """A superscript 1 (a footnote mark, w:vertAlign) after every number: 13 is no 131; a run
+    of the number alone in a paragraph, raised, is still the number."""
+    mark = '<w:r><w:rPr><w:vertAlign w:val="superscript"/></w:rPr><w:t>1</w:t></w:r>'
+
+    def edit(xml: str) -> str:
+        xml, n = re.subn(_NUMBER_RUN + r"(?:(?!</w:r>).)*</w:r>", lambda m: m.group() + mark, xml, flags=re.S)
+        assert n > 100
+        return xml
+    _assert_kewei_gold(_kewei_with(edit))
+
+    def raised(xml: str) -> str:  # every number's run itself superscript
+        xml, n = re.subn(r"(<w:r(?:\s[^>]*)?><w:rPr>)((?:(?!</w:r>).)*?<w:t(?:\s[^>]*)?>\d+</w:t>)",
+                         r'\1<w:vertAlign w:val="superscript"/>\2', xml, flags=re.S)
+        assert n > 100
+        return xml
+    _assert_kewei_gold(_kewei_with(raised))
+
+
 def test_text_hidden_by_its_character_style_is_not_read():
     """The hidden 8 by its character style, which has it from the style it is based on."""
     styles = ('<w:style w:type="character" w:styleId="Hidden"><w:name w:val="Hidden"/><w:rPr><w:vanish/></w:rPr></w:style>'

@@ -48,6 +48,9 @@ PDFIUM = threading.Lock()  # PDFium must not be called from two threads at once,
 class Layer:
     """How characters become words and paths become ruling lines, in points."""
     word_gap: float = 0.25  # a gap of this share of the character height ends a word
+    # a character this much smaller or larger than the word's first ends it: a superscript
+    # footnote mark (`11` and a raised `1`) is no digit of the number before it
+    size_step: float = 0.8
     twin: float = 1.5       # the same character drawn again this close is one (fake bold)
     thin: float = 2.0       # a filled shape this thin is a drawn line (Word draws borders so)
     white: int = 242        # a line or fill lighter than this in every channel (0–255) is not drawn
@@ -59,8 +62,8 @@ class Layer:
     picture_height: float = 0.1
 
     def __post_init__(self):
-        if not (0 < self.word_gap < 2 and self.twin > 0 and self.thin > 0 and 0 < self.white <= 255
-                and 0 < self.ascent <= 1 and self.widest > 0 and 0 < self.picture_width <= 1
+        if not (0 < self.word_gap < 2 and 0 < self.size_step < 1 and self.twin > 0 and self.thin > 0
+                and 0 < self.white <= 255 and 0 < self.ascent <= 1 and self.widest > 0 and 0 < self.picture_width <= 1
                 and 0 < self.picture_height <= 1):
             raise ValueError(f"invalid PDF layer settings: {self}")
 
@@ -233,7 +236,7 @@ def _words(text, frame: _Frame, layer: Layer) -> list[Word]:
 
     words: list[Word] = []
     seen: dict[tuple[str, int, int], list[tuple[float, float]]] = {}  # where each character was drawn
-    word: list = []  # text, x0, top, x1, bottom of the word being read
+    word: list = []  # text, x0, top, x1, bottom, first character's height of the word being read
 
     def end():
         if word:
@@ -254,16 +257,17 @@ def _words(text, frame: _Frame, layer: Layer) -> list[Word]:
         x0, top, x1, bottom = box(text, k, frame)
         if _twin(seen, ch, x0, top, layer.twin):
             continue
+        height = bottom - top
         if word:
-            height = bottom - top
             mid = (top + bottom) / 2
-            if not (word[2] <= mid <= word[4]) or x0 < word[3] - height / 2 or x0 - word[3] > layer.word_gap * height:
+            if (not (word[2] <= mid <= word[4]) or x0 < word[3] - height / 2 or x0 - word[3] > layer.word_gap * height
+                    or not layer.size_step * word[5] <= height <= word[5] / layer.size_step):
                 end()
         if word:
             word[0] += ch
             word[2], word[3], word[4] = min(word[2], top), max(word[3], x1), max(word[4], bottom)
         else:
-            word.extend([ch, x0, top, x1, bottom])
+            word.extend([ch, x0, top, x1, bottom, height])
     end()
     return words
 

@@ -81,6 +81,15 @@ _UP_TO_HANDLED, _UP_TO_IN_TABLE, _UP_TO_SKIP = (_up_to_tag(names) for names in (
 _PIECE = re.compile(rf"""
     (?: {_COMMENT} | {_DECLARATION} | </?{_TAG_REST} )*+
     (?: (?P<entity>{_ENTITY}) | (?P<plain>(?: [^<&]++ | {_STRAY_LT} | &(?!{_ENTITY[1:]}) )++) | \Z)""", re.S | re.X)
+# A superscript or subscript in a cell (a footnote mark, `11<sup>1</sup>`, `<sub>注</sub>`): its
+# element, up to its closing tag across a few inline tags. In a cell that holds other text it
+# is stepped over as markup: the digit of a mark glued on is a wrong number (111) no check sees.
+_SU = "[sS][uU][pPbB](?![A-Za-z0-9:_-])"  # sup or sub, in any case
+_RAISED = rf"<{_SU}[^>]*+>(?:[^<]{{1,24}}+|<(?!/?{_SU})[^>]*+>){{0,8}}?</{_SU}\s*+>"
+_SU_TAG = re.compile("<" + _SU)
+_PIECE_UNRAISED = re.compile(rf"""
+    (?: {_RAISED} | {_COMMENT} | {_DECLARATION} | </?{_TAG_REST} )*+
+    (?: (?P<entity>{_ENTITY}) | (?P<plain>(?: [^<&]++ | {_STRAY_LT} | &(?!{_ENTITY[1:]}) )++) | \Z)""", re.S | re.X)
 _SPAN = {name: re.compile(rf"""\b{name}\s*=\s*["']?\s*([^\s"'>]*)""", re.I) for name in ("colspan", "rowspan")}
 
 
@@ -155,15 +164,18 @@ class _RowBuilder:
             return _UP_TO_SKIP
         return _UP_TO_HANDLED if self.in_prose else _UP_TO_IN_TABLE
 
-    def _fragments(self, runs: list[re.Match], start: int | None = None) -> list[_Fragment]:
+    def _fragments(self, runs: list[re.Match], start: int | None = None, unraised: bool = False) -> list[_Fragment]:
         """The runs' text: each piece of plain text and each entity a fragment at its offset;
-        from `start` in the first run if given, else from its first piece."""
+        from `start` in the first run if given, else from its first piece; `unraised`: without
+        superscripts and subscripts (`_RAISED`)."""
         source, frags = self.source, []
+        pieces = _PIECE_UNRAISED if unraised else _PIECE
         for run in runs:
-            # the markup before a run's first piece is stepped over by the match already
-            begin = run.start("p0") if start is None else start
+            # the markup before a run's first piece is stepped over by the match already (which
+            # may be a superscript's opening tag: without them, each run is read from its start)
+            begin = run.start(1) if unraised else run.start("p0") if start is None else start
             start = None
-            for m in _PIECE.finditer(source, begin, run.end(1)):
+            for m in pieces.finditer(source, begin, run.end(1)):
                 kind = m.lastgroup
                 if kind is not None:
                     a, b = m.span(kind)
@@ -187,10 +199,18 @@ class _RowBuilder:
             p0 = first.start("p0")
             start = p0 if p0 < first.end(1) else at
             return Cell("", start, start)
+        if self._raised(runs):
+            unraised = _join(self._fragments(runs, unraised=True), at)
+            if unraised.text:
+                return unraised
         if holds_text:
             # the blank pieces before that one add nothing to a cell that holds text
             return _join(self._fragments(runs, a))
         return _join(self._fragments(runs), at)
+
+    def _raised(self, runs: list[re.Match]) -> bool:
+        """Whether the runs may hold a superscript or subscript (`_RAISED`)."""
+        return any(_SU_TAG.search(self.source, r.start(1), r.end(1)) for r in runs)
 
     # -- prose
     def _flush_prose(self, preformatted: bool = False):

@@ -41,6 +41,7 @@ _PICTURES = {"{http://schemas.openxmlformats.org/drawingml/2006/main}blip": _R +
              "{urn:schemas-microsoft-com:vml}imagedata": _R + "id"}
 _VAL = W + "val"
 _RUN, _RUN_PROPS, _VANISH, _SPEC_VANISH = W + "r", W + "rPr", W + "vanish", W + "specVanish"
+_VERT_ALIGN = W + "vertAlign"
 # wrappers a table's rows or a row's cells may sit in
 _ROW_WRAPPERS = {W + "sdt", W + "sdtContent", W + "customXml", W + "ins"}
 # Subtrees holding text Word does not show, or no text at all: never descended into.
@@ -166,11 +167,19 @@ def paragraph_text(p, numbers: ListNumbers, hidden: _Hidden) -> tuple[str, list]
     label = numbers.label(p)
     if label:
         parts.append(label + " ")
-    _inline(p, parts, anchored, hidden.runs_of(p))
+    raised: list[int] = []
+    _inline(p, parts, anchored, hidden.runs_of(p), raised)
+    if raised:  # a footnote mark (`11` and a superscript `1`) glued on would be a wrong number
+        drop = set(raised)
+        rest = [t for i, t in enumerate(parts) if i not in drop]
+        if "".join(rest).strip():
+            parts = rest
     return "".join(parts), anchored
 
 
-def _inline(parent, parts: list[str], anchored: list, vanished: Callable[[object], bool]):
+def _inline(parent, parts: list[str], anchored: list, vanished: Callable[[object], bool], raised: list[int]):
+    """The text of `parent`'s runs into `parts`; `raised`: the indexes in `parts` of the text of
+    superscript and subscript runs."""
     for child in parent:
         tag = child.tag
         if tag == _TEXT:
@@ -185,8 +194,19 @@ def _inline(parent, parts: list[str], anchored: list, vanished: Callable[[object
             anchored.append(child)
         elif tag == _RUN and vanished(child):
             continue  # hidden text (w:vanish): a hidden 8 before a shown 13 is no 813
+        elif tag == _RUN and _raised(child):
+            before = len(parts)
+            _inline(child, parts, anchored, vanished, raised)
+            raised.extend(range(before, len(parts)))
         elif isinstance(tag, str) and tag not in _HIDDEN:
-            _inline(child, parts, anchored, vanished)  # runs, hyperlinks, fields, content controls, insertions
+            _inline(child, parts, anchored, vanished, raised)  # runs, hyperlinks, fields, content controls, insertions
+
+
+def _raised(run) -> bool:
+    """Whether a run is formatted as superscript or subscript (its own `w:vertAlign`)."""
+    props = run.find(_RUN_PROPS)
+    align = props.find(_VERT_ALIGN) if props is not None else None
+    return align is not None and align.get(_VAL) in ("superscript", "subscript")
 
 
 class _Hidden:
