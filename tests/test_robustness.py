@@ -268,3 +268,23 @@ def test_a_superscript_mark_beside_a_number_in_a_pdf_is_flagged_not_glued_on():
     want = gold(pdf.with_name(pdf.stem + ".gold.json"))["cells"]
     assert {k: report.cells[k].value for k in want} == {
         k: None if k.startswith("disclosure.regulations.") else v for k, v in want.items()}
+
+
+# --- text in a value cell of a grid row (found by the third fuzz round) ----------------------
+
+@pytest.mark.parametrize("layout,old,new", [
+    ("html_rowspan", "<td>行政事业性收费</td>\n<td>7</td>", "<td>行政事业性收费</td>\n<td>7①</td>"),
+    ("html_rowspan", "<td>政府集中采购</td>\n<td>543</td>", "<td>政府集中采购</td>\n<td>不适用</td>"),
+    ("markdown", "| 行政事业性收费 | 7 |", "| 行政事业性收费 | 约7 |"),
+])
+def test_text_in_a_value_cell_of_a_grid_row_is_no_label_and_leaves_the_row_null(layout, old, new):
+    """A 2-value row of the 2019 form whose first value cell holds text (`7①`, `不适用`, `约7`):
+    taken for more label, the next column's value moved into the first (fees.prior_items -2)."""
+    data, name = render(gold(CORPUS / "dev" / "seed_001.gold.json"), layout)[:2]
+    text = data.decode("utf-8")
+    assert text.count(old) == 1
+    row = "fees" if "收费" in old else "procurement"
+    r = extract_bytes(text.replace(old, new).encode("utf-8"), name)
+    assert [v.value for k, v in r.cells.items() if k.startswith(f"disclosure.{row}.")] == [None, None]
+    assert r.tables["disclosure"] == "incomplete" and _named(r, f"disclosure.{row}")
+    assert extract_bytes(data, name).cells[f"disclosure.{row}.{'prior_items' if row == 'fees' else 'projects'}"].value

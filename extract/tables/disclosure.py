@@ -25,7 +25,7 @@ from xxgk import schema
 from xxgk.extract.document import Row
 from xxgk.extract.labels import LabelMatcher, clean
 from xxgk.extract.model import CellValue, Check, CheckKind
-from xxgk.extract.numbers import AMOUNT_UNIT, money, scale_to_wan
+from xxgk.extract.numbers import AMOUNT_UNIT, money, parse_values, scale_to_wan
 from xxgk.extract.tables.base import Group, Read, TableRead, groups, trim_grid
 
 TABLE = "disclosure"
@@ -68,6 +68,11 @@ def read(rows: list[Row], template: str, start: int, end: int) -> TableRead:
                                     f"no row {schema.row_label(template, TABLE, row)} found"))
             continue
         g = _choose(out, row, candidates[row], len(keys))
+        if rows[g.row].grid and (texts := _text_in_value_cells(rows[g.row], template, row)):
+            out.cells.update({k: CellValue(None) for k in keys})
+            out.checks.append(Check(CheckKind.LAYOUT, "row", f"{TABLE}.{row}", False,
+                                    f"{g.label}: text where a value goes ({' '.join(texts)}); left null"))
+            continue
         values = _row(out, row, keys, g, rows[g.row].grid, gaps)
         if values is None:
             continue
@@ -114,6 +119,22 @@ def _candidates(rows: list[Row], template: str, start: int,
             continue
         candidates.setdefault(hit.key, []).append((hit.score, g))
     return candidates, loose
+
+
+def _text_in_value_cells(row: Row, template: str, name: str) -> list[str]:
+    """The text cells of a grid row after a first cell that names the row by itself and before
+    the first value: value cells holding text (`不适用`, `20①`, `约20`), not more of the label.
+    Taken for label, they would shift the values into the wrong columns (20① | -4 read as -4
+    under the first column), and no identity checks table 二."""
+    texts: list[str] = []
+    for cell in row.cells:
+        if cell.text:
+            if parse_values(cell.text) is not None:
+                break
+            texts.append(cell.text)
+    if len(texts) < 2 or matcher(template).match(texts[0]).key != name:
+        return []
+    return [t for t in texts[1:] if not _UNIT_ONLY.fullmatch(t)]
 
 
 def _row(out: TableRead, row: str, keys: list[str], g: Group, grid: bool, gaps: list[str]) -> list[Read | None] | None:
