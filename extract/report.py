@@ -21,6 +21,7 @@ from xxgk.extract.limits import Limits, TimeLimit, time_limit
 from xxgk.extract.metadata import read_metadata
 from xxgk.extract.model import PARSER_VERSION, CellValue, Check, CheckKind, Report, Status, TableStatus
 from xxgk.extract.sections import NUMERALS, Section, count_forms, find_sections, heading_candidates
+from xxgk.extract.tables import headers
 from xxgk.extract.tables.base import TableRead
 
 __all__ = ["PARSER_VERSION", "Report", "extract_bytes", "extract_file", "extract_text"]
@@ -151,6 +152,8 @@ def _read_tables(doc: Document, template: str, sections: dict[int, Section]) -> 
                 t = _nulled(t, sections)
             elif not t.found:
                 t.checks.append(Check(CheckKind.LAYOUT, "table", t.table, False, f"{t.table} table not found"))
+            elif shown := headers.out_of_order(doc.rows, s.start, s.end, template, t.table):
+                t = _reordered(t, shown, headers.names(template, t.table))
         out.append(t)
     return out
 
@@ -188,6 +191,16 @@ def _nulled(t: TableRead, sections: dict[int, Section]) -> TableRead:
     out.checks.append(Check(CheckKind.LAYOUT, "cut", t.table, False,
                             f"the text ends in section {last}, inside or right after this table, and no "
                             "later section follows: cut off, so the table is left null"))
+    return out
+
+
+def _reordered(t: TableRead, shown: list[str], form: tuple[str, ...]) -> TableRead:
+    """A table whose header prints its columns in another order than the form's: read by
+    position, its values would sit under the wrong columns' codes, so it is left null."""
+    out = TableRead(t.table, {k: CellValue(None) for k in t.cells}, found=True)
+    out.checks.append(Check(CheckKind.LAYOUT, "columns", t.table, False,
+                            f"its header prints the columns {' '.join(shown)}, not in the form's order "
+                            f"({' '.join(form)}): left null"))
     return out
 
 

@@ -288,3 +288,26 @@ def test_text_in_a_value_cell_of_a_grid_row_is_no_label_and_leaves_the_row_null(
     assert [v.value for k, v in r.cells.items() if k.startswith(f"disclosure.{row}.")] == [None, None]
     assert r.tables["disclosure"] == "incomplete" and _named(r, f"disclosure.{row}")
     assert extract_bytes(data, name).cells[f"disclosure.{row}.{'prior_items' if row == 'fees' else 'projects'}"].value
+
+
+# --- columns printed in another order than the form's (found by the third fuzz round) --------
+
+@pytest.mark.parametrize("layout", ["html_rowspan", "markdown", "tabs", "cell_per_line"])
+@pytest.mark.parametrize("table,a,b", [
+    ("disclosure", "本年制发件数", "本年废止件数"),
+    ("applications", "商业企业", "科研机构"),
+    ("appeals", "结果维持", "结果纠正"),  # under each of the three groups
+])
+def test_a_table_whose_header_swaps_two_columns_is_left_null_and_flagged(layout, table, a, b):
+    """Read by position, the values of two columns printed the other way round went under each
+    other's codes, and a swap inside the 法人 columns or the 复议 results keeps every identity."""
+    want = gold(CORPUS / "real" / "003_huaian_shi_2024_pdftext.gold.json")
+    data, name = render(want, layout)[:2]
+    text = data.decode("utf-8")
+    swapped = text.replace(a, "\0").replace(b, a).replace("\0", b)
+    r = extract_bytes(swapped.encode("utf-8"), name)
+    assert r.tables[table] == "incomplete" and f"columns:{table}" in [c.name for c in r.checks if not c.ok]
+    assert {k: v.value for k, v in r.cells.items() if k.startswith(table + ".")} == dict.fromkeys(
+        (k for k in want["cells"] if k.startswith(table + ".")), None)
+    others = {k: v for k, v in want["cells"].items() if not k.startswith(table + ".")}
+    assert {k: r.cells[k].value for k in others} == others

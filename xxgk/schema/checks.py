@@ -21,6 +21,7 @@ CHECK_RULES = {
     "stray": "未归入任何行的数值",
     "label": "行名与位置不符",
     "row": "行数值不全",
+    "columns": "表头列序与标准表不符",      # columns printed in another order: the table is left null
     "conflict": "同一行多处取值",
     "other_split": "其他处理无法拆分",
     "table": "未找到表格",
