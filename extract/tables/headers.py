@@ -13,10 +13,11 @@ its columns on different lines, in no order a line could be held to.
 """
 from __future__ import annotations
 
+import re
 from functools import cache
 
 from xxgk import schema
-from xxgk.extract.document import Row
+from xxgk.extract.document import Cell, Row
 
 # column names too common to tell columns apart (法人或其他组织's 其他, the 其他 of applicants)
 _AMBIGUOUS = {"其他"}
@@ -43,15 +44,39 @@ def out_of_order(rows: list[Row], start: int, end: int, template: str, table: st
     order than the form's, as printed; None when every header row keeps the form's order.
     A name may be missing (a header OCR'd or broken into pieces): the names shown keep their
     order all the same."""
-    wanted = names(template, table)
+    wanted, find, index = names(template, table), _finder(template, table), _index(template, table)
     repeated = table in _REPEATED
     for row in rows[start:end]:
-        if len(row.cells) < 2:
-            continue
-        shown = [i for cell in row.cells for i in _named(cell.text, wanted)]
+        cells = row.cells
+        if len(cells) < 2 or _ends_in_value(cells):
+            continue  # one cell (a line of text), or a row of values: no header
+        # each cell's names in the order it shows them; a long cell is a sentence, no header
+        shown = [index[m.group()] for cell in cells if 0 < len(cell.text) <= 40 for m in find.finditer(cell.text)]
         if len(shown) >= 2 and not _in_order(shown, len(wanted) - 1, repeated):
             return [wanted[i] for i in shown]
     return None
+
+
+_VALUE_START = frozenset("0123456789-.")
+
+
+def _ends_in_value(cells: list[Cell]) -> bool:
+    """Whether the last cell with text starts like a number."""
+    for cell in reversed(cells):
+        if cell.text:
+            return cell.text[0] in _VALUE_START
+    return True
+
+
+@cache
+def _index(template: str, table: str) -> dict[str, int]:
+    return {name: i for i, name in enumerate(names(template, table))}
+
+
+@cache
+def _finder(template: str, table: str) -> re.Pattern:
+    """Any of the table's column names (a header cell's words, unbroken)."""
+    return re.compile("|".join(map(re.escape, names(template, table))))
 
 
 def _in_order(shown: list[int], last: int, repeated: bool) -> bool:
@@ -59,12 +84,3 @@ def _in_order(shown: list[int], last: int, repeated: bool) -> bool:
     the one before, or the same one again (a cell spanning columns, copied into each); in a
     header that repeats them, starting again after the last."""
     return all(b >= a or repeated and a == last for a, b in zip(shown, shown[1:], strict=False))
-
-
-def _named(text: str, wanted: tuple[str, ...]) -> list[int]:
-    """The indexes of the names a header cell shows, in the order it shows them."""
-    squashed = "".join(text.split())
-    if not squashed or len(squashed) > 40:  # a sentence, not a header
-        return []
-    found = [(at, i) for i, name in enumerate(wanted) if (at := squashed.find(name)) >= 0]
-    return [i for _, i in sorted(found)]
