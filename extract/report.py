@@ -197,7 +197,7 @@ def _nulled(t: TableRead, sections: dict[int, Section]) -> TableRead:
 def _reordered(t: TableRead, shown: list[str], form: tuple[str, ...]) -> TableRead:
     """A table whose header prints its columns in another order than the form's: read by
     position, its values would sit under the wrong columns' codes, so it is left null."""
-    out = TableRead(t.table, {k: CellValue(None) for k in t.cells}, found=True)
+    out = TableRead(t.table, {k: CellValue(None) for k in t.cells}, t.checks, found=True)
     out.checks.append(Check(CheckKind.LAYOUT, "columns", t.table, False,
                             f"its header prints the columns {' '.join(shown)}, not in the form's order "
                             f"({' '.join(form)}): left null"))

@@ -221,7 +221,8 @@ def inline_pictures(data: bytes, encoding: str | None, page: str,
         out, urls = inline_pictures(text.encode("utf-8", errors="surrogatepass"), "utf-8", page, pictures)
         return out.decode("utf-8", errors="surrogatepass").encode(codec, errors="surrogatepass"), urls
 
-    base = base_of(data[:20000].decode(codec, errors="replace"), page)  # as `tags` resolves links
+    # as `tags` resolves links (which looks at the first 20,000 characters: 4 bytes at most each)
+    base = base_of(data[:80000].decode(codec, errors="replace"), page)
 
     def target(m: regex.Match) -> tuple[str, regex.Match] | None:
         """The picture a tag shows (`_LAZY_SOURCES`, as `tags` reads it) or links, and the

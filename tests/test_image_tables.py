@@ -180,6 +180,11 @@ def test_inline_pictures_keeps_the_page_in_its_charset():
     out, put = inline_pictures(based.encode(), "utf-8", "http://x.gov.cn/u/p.html",
                                {"http://x.gov.cn/files/2023/t2.jpg": pics["http://x.gov.cn/u/t2.jpg"]})
     assert put == ["http://x.gov.cn/files/2023/t2.jpg"] and out.decode() == based.replace("'t2.jpg'", f'"{jpeg}"')
+    # a <base href> after 20,000 bytes of head (a long Chinese description: 3 bytes a character)
+    based = based.replace("<head>", "<head><meta name=description content='" + "年报" * 4000 + "'>")
+    out, put = inline_pictures(based.encode(), "utf-8", "http://x.gov.cn/u/p.html",
+                               {"http://x.gov.cn/files/2023/t2.jpg": pics["http://x.gov.cn/u/t2.jpg"]})
+    assert put == ["http://x.gov.cn/files/2023/t2.jpg"]
     # nothing to put in: the bytes as they were
     assert inline_pictures(page.encode("gb18030"), "gb18030", "http://x.gov.cn/u/p.html", {}) == (
         page.encode("gb18030"), [])

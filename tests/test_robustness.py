@@ -311,3 +311,35 @@ def test_a_table_whose_header_swaps_two_columns_is_left_null_and_flagged(layout,
         (k for k in want["cells"] if k.startswith(table + ".")), None)
     others = {k: v for k, v in want["cells"].items() if not k.startswith(table + ".")}
     assert {k: r.cells[k].value for k in others} == others
+
+
+@pytest.mark.parametrize("layout", ["html_rowspan", "markdown", "tabs", "cell_per_line"])
+@pytest.mark.parametrize("written", ["总 计", "总\u3000计", "合计"])
+def test_a_header_that_spaces_or_renames_a_column_keeps_its_order(layout, written):
+    """Table 四's 总计 spaced out, or printed 合计 (a name left out of each group), is no
+    column out of order: the table reads whole (found in review)."""
+    want = gold(CORPUS / "real" / "003_huaian_shi_2024_pdftext.gold.json")
+    data, name = render(want, layout)[:2]
+    text = data.decode("utf-8")
+    section = text.index("四、政府信息公开行政复议")
+    r = extract_bytes((text[:section] + text[section:].replace("总计", written)).encode("utf-8"), name)
+    assert r.tables["appeals"] == "read"
+    assert {k: r.cells[k].value for k in want["cells"]} == want["cells"]
+
+
+def test_a_column_header_printed_in_its_row_is_no_text_in_a_value_cell():
+    """`行政许可 | 本年处理决定数量 | 447228`: a header in the row, not a value (found in review)."""
+    want = gold(CORPUS / "real" / "003_huaian_shi_2024_pdftext.gold.json")
+    data, name = render(want, "html_rowspan")[:2]
+    text = data.decode("utf-8")
+    old = "<td>行政许可</td>\n"
+    assert text.count(old) == 1
+    r = extract_bytes(text.replace(old, old + "<td>本年处理决定数量</td>\n").encode("utf-8"), name)
+    assert r.cells["disclosure.licensing.decisions"].value == 447228 and r.tables["disclosure"] == "read"
+
+
+def test_a_footnote_mark_in_a_table_typed_as_lines_of_html_is_no_digit_of_it():
+    page = ("<html><body><h1>某局2023年政府信息公开工作年度报告</h1><p>二、主动公开政府信息情况</p>"
+            "<p>信息内容 本年制发件数 本年废止件数 现行有效件数</p><p>规章 0 0 11<sup>1</sup></p>"
+            "<p>三、收到和处理政府信息公开申请情况</p></body></html>")
+    assert extract_bytes(page.encode(), "x.html").cells["disclosure.regulations.in_force"].value == 11

@@ -20,6 +20,7 @@ from __future__ import annotations
 import html
 import re
 from bisect import bisect_right
+from collections.abc import Iterator
 
 from xxgk.extract.document import Cell, Row
 from xxgk.extract.layouts import text as text_layout
@@ -85,7 +86,7 @@ _PIECE = re.compile(rf"""
 # element, up to its closing tag across a few inline tags. In a cell that holds other text it
 # is stepped over as markup: the digit of a mark glued on is a wrong number (111) no check sees.
 _SU = "[sS][uU][pPbB](?![A-Za-z0-9:_-])"  # sup or sub, in any case
-_RAISED = rf"<{_SU}[^>]*+>(?:[^<]{{1,24}}+|<(?!/?{_SU})[^>]*+>){{0,8}}?</{_SU}\s*+>"
+_RAISED = rf"<{_SU}[^>]*+>(?:[^<]{{1,24}}+|<(?!/?{_SU})[^>]*+>){{0,16}}?</{_SU}\s*+>"
 _SU_TAG = re.compile("<" + _SU)
 _PIECE_UNRAISED = re.compile(rf"""
     (?: {_RAISED} | {_COMMENT} | {_DECLARATION} | </?{_TAG_REST} )*+
@@ -107,6 +108,15 @@ def _join(frags: list[_Fragment], at: int = 0) -> Cell:
     # span from the first to the last fragment holding non-space text
     solid = [(a, b) for t, a, b in frags if t.strip()]
     return Cell(" ".join(text.split()), solid[0][0], solid[-1][1])
+
+
+def _pieces(source: str, pieces: re.Pattern, start: int, end: int) -> Iterator[_Fragment]:
+    """The fragments of source[start:end]: each piece of plain text and each entity."""
+    for m in pieces.finditer(source, start, end):
+        kind = m.lastgroup
+        if kind is not None:
+            a, b = m.span(kind)
+            yield (source[a:b] if kind == "plain" else _entity(source[a:b])), a, b
 
 
 class _RowBuilder:
@@ -164,24 +174,25 @@ class _RowBuilder:
             return _UP_TO_SKIP
         return _UP_TO_HANDLED if self.in_prose else _UP_TO_IN_TABLE
 
-    def _fragments(self, runs: list[re.Match], start: int | None = None, unraised: bool = False) -> list[_Fragment]:
+    def _fragments(self, runs: list[re.Match], start: int | None = None) -> list[_Fragment]:
         """The runs' text: each piece of plain text and each entity a fragment at its offset;
-        from `start` in the first run if given, else from its first piece; `unraised`: without
-        superscripts and subscripts (`_RAISED`)."""
-        source, frags = self.source, []
-        pieces = _PIECE_UNRAISED if unraised else _PIECE
+        from `start` in the first run if given, else from its first piece."""
+        frags: list[_Fragment] = []
         for run in runs:
-            # the markup before a run's first piece is stepped over by the match already (which
-            # may be a superscript's opening tag: without them, each run is read from its start)
-            begin = run.start(1) if unraised else run.start("p0") if start is None else start
+            # the markup before a run's first piece is stepped over by the match already
+            begin = run.start("p0") if start is None else start
             start = None
-            for m in pieces.finditer(source, begin, run.end(1)):
-                kind = m.lastgroup
-                if kind is not None:
-                    a, b = m.span(kind)
-                    text = source[a:b] if kind == "plain" else _entity(source[a:b])
-                    frags.append((text, a, b))
+            frags.extend(_pieces(self.source, _PIECE, begin, run.end(1)))
         return frags
+
+    def _unraised(self, runs: list[re.Match]) -> list[_Fragment] | None:
+        """The runs' text without their superscripts and subscripts (`_RAISED`), when they have
+        some and other text besides; else None."""
+        if not any(_SU_TAG.search(self.source, r.start(1), r.end(1)) for r in runs):
+            return None
+        # from each run's start: the match may have stepped over a superscript's opening tag
+        frags = [f for r in runs for f in _pieces(self.source, _PIECE_UNRAISED, r.start(1), r.end(1))]
+        return frags if any(t.strip() for t, _, _ in frags) else None
 
     def _cell_of(self, runs: list[re.Match], at: int) -> Cell:
         """The open cell's Cell; an empty one sits at its first piece of text, else at `at`."""
@@ -199,18 +210,13 @@ class _RowBuilder:
             p0 = first.start("p0")
             start = p0 if p0 < first.end(1) else at
             return Cell("", start, start)
-        if self._raised(runs):
-            unraised = _join(self._fragments(runs, unraised=True), at)
-            if unraised.text:
-                return unraised
+        if (unraised := self._unraised(runs)) is not None:
+            return _join(unraised)
         if holds_text:
             # the blank pieces before that one add nothing to a cell that holds text
             return _join(self._fragments(runs, a))
         return _join(self._fragments(runs), at)
 
-    def _raised(self, runs: list[re.Match]) -> bool:
-        """Whether the runs may hold a superscript or subscript (`_RAISED`)."""
-        return any(_SU_TAG.search(self.source, r.start(1), r.end(1)) for r in runs)
 
     # -- prose
     def _flush_prose(self, preformatted: bool = False):
@@ -221,8 +227,8 @@ class _RowBuilder:
         if not preformatted and _solid(runs, self.source):
             a, b = runs[0].span("solid")
             frags = [(self.source[a:b], a, b)] if a >= 0 else []
-        else:
-            frags = self._fragments(runs)
+        else:  # (a table typed as lines of text has its footnote marks too: `规章 0 0 11<sup>1</sup>`)
+            frags = self._unraised(runs) or self._fragments(runs)
         if not frags:
             return
         text = "".join([t for t, _, _ in frags])

@@ -26,6 +26,7 @@ from xxgk.extract.document import Row
 from xxgk.extract.labels import LabelMatcher, clean
 from xxgk.extract.model import CellValue, Check, CheckKind
 from xxgk.extract.numbers import AMOUNT_UNIT, money, parse_values, scale_to_wan
+from xxgk.extract.tables import headers
 from xxgk.extract.tables.base import Group, Read, TableRead, groups, trim_grid
 
 TABLE = "disclosure"
@@ -134,7 +135,9 @@ def _text_in_value_cells(row: Row, template: str, name: str) -> list[str]:
             texts.append(cell.text)
     if len(texts) < 2 or matcher(template).match(texts[0]).key != name:
         return []
-    return [t for t in texts[1:] if not _UNIT_ONLY.fullmatch(t)]
+    column = headers.finder(template, TABLE)  # a header printed in the row: `行政许可 | 本年处理决定数量 | 447228`
+    return [t for t in texts[1:] if any(c.isalnum() for c in t)  # (not a zero-width space)
+            and not _UNIT_ONLY.fullmatch(t) and not column.search(t)]
 
 
 def _row(out: TableRead, row: str, keys: list[str], g: Group, grid: bool, gaps: list[str]) -> list[Read | None] | None:

@@ -5,11 +5,12 @@ reports print its headers as words too broken (over lines, into pieces) to map c
 A report that prints two columns the other way round (科研机构 before 商业企业, 结果纠正 before
 结果维持) would then have every value of them under the other's code, and a swap inside the
 法人 columns or the 复议 results keeps every identity true. So where a header row is legible
-(a row of cells: HTML, Word, pipe and tab tables) the column names it shows must come in the
-form's order; if not, the table is not read.
+(a row of cells: HTML, Word, pipe, tab and one-cell-a-line tables) the column names it shows
+must come in the form's order; if not, the table is not read.
 
-A text layer's header lines are not checked: a header wrapped over lines puts the names of
-its columns on different lines, in no order a line could be held to.
+The header lines of a PDF's text layer (or of `pdftotext`) are not checked: a header wrapped
+over lines puts the names of its columns on different lines, in no order a line could be
+held to.
 """
 from __future__ import annotations
 
@@ -21,9 +22,8 @@ from xxgk.extract.document import Cell, Row
 
 # column names too common to tell columns apart (法人或其他组织's 其他, the 其他 of applicants)
 _AMBIGUOUS = {"其他"}
-# the tables whose header prints their names more than once: table 四, its result columns
-# under each of its three groups (复议, 未经复议直接起诉, 复议后起诉)
-_REPEATED = {"appeals"}
+_VALUE_START = frozenset("0123456789-.")
+_LONGEST_HEADER = 40  # characters: a longer cell is a sentence, no header
 
 
 @cache
@@ -39,25 +39,27 @@ def names(template: str, table: str) -> tuple[str, ...]:
     return tuple(out)
 
 
+@cache
+def finder(template: str, table: str) -> re.Pattern:
+    """Any of the table's column names, spaced or not (`总 计`): group k+1 is names()[k]."""
+    spaced = (r"\s*".join(map(re.escape, name)) for name in names(template, table))
+    return re.compile("|".join(f"({name})" for name in spaced))
+
+
 def out_of_order(rows: list[Row], start: int, end: int, template: str, table: str) -> list[str] | None:
     """The column names of the first header row in rows[start:end] that prints them in another
-    order than the form's, as printed; None when every header row keeps the form's order.
-    A name may be missing (a header OCR'd or broken into pieces): the names shown keep their
-    order all the same."""
-    wanted, find, index = names(template, table), _finder(template, table), _index(template, table)
-    repeated = table in _REPEATED
+    order than the form's, as printed; None when every header row keeps the form's order."""
+    wanted, find = names(template, table), finder(template, table)
     for row in rows[start:end]:
         cells = row.cells
         if len(cells) < 2 or _ends_in_value(cells):
             continue  # one cell (a line of text), or a row of values: no header
-        # each cell's names in the order it shows them; a long cell is a sentence, no header
-        shown = [index[m.group()] for cell in cells if 0 < len(cell.text) <= 40 for m in find.finditer(cell.text)]
-        if len(shown) >= 2 and not _in_order(shown, len(wanted) - 1, repeated):
+        # each cell's names in the order it shows them
+        shown = [(m.lastindex or 1) - 1 for cell in cells if 0 < len(cell.text) <= _LONGEST_HEADER
+                 for m in find.finditer(cell.text)]
+        if len(shown) >= 2 and not _in_order(shown):
             return [wanted[i] for i in shown]
     return None
-
-
-_VALUE_START = frozenset("0123456789-.")
 
 
 def _ends_in_value(cells: list[Cell]) -> bool:
@@ -68,19 +70,15 @@ def _ends_in_value(cells: list[Cell]) -> bool:
     return True
 
 
-@cache
-def _index(template: str, table: str) -> dict[str, int]:
-    return {name: i for i, name in enumerate(names(template, table))}
-
-
-@cache
-def _finder(template: str, table: str) -> re.Pattern:
-    """Any of the table's column names (a header cell's words, unbroken)."""
-    return re.compile("|".join(map(re.escape, names(template, table))))
-
-
-def _in_order(shown: list[int], last: int, repeated: bool) -> bool:
-    """Whether the names (their indexes in the form's order) come in that order: each after
-    the one before, or the same one again (a cell spanning columns, copied into each); in a
-    header that repeats them, starting again after the last."""
-    return all(b >= a or repeated and a == last for a, b in zip(shown, shown[1:], strict=False))
+def _in_order(shown: list[int]) -> bool:
+    """Whether the names (their indexes in the form's order) come in that order. A header may
+    print them again (table 四: under each of its three groups) and leave some out (合计 for
+    总计, a name OCR lost), so the names are read as runs, each in order (a name repeated is a
+    cell spanning columns, copied into each); a run that starts the names again shares some
+    with the run before, and a column moved makes a run that shares none."""
+    runs: list[set[int]] = [set()]
+    for a, b in zip([-1, *shown], shown, strict=False):
+        if b < a:
+            runs.append(set())
+        runs[-1].add(b)
+    return all(before & after for before, after in zip(runs, runs[1:], strict=False))
