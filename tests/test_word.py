@@ -585,6 +585,22 @@ def test_a_superscript_mark_after_a_number_is_no_digit_of_it():
     _assert_kewei_gold(_kewei_with(raised))
 
 
+def test_a_footnote_mark_in_a_superscript_character_style_is_no_digit_of_it():
+    """Word's own footnote marks are in a character style (FootnoteReference), superscript
+    through the style it is based on: its 1 after every number is no digit of it."""
+    styles = ('<w:style w:type="character" w:styleId="Raised"><w:name w:val="Raised"/>'
+              '<w:rPr><w:vertAlign w:val="superscript"/></w:rPr></w:style>'
+              '<w:style w:type="character" w:styleId="FootnoteReference"><w:name w:val="footnote reference"/>'
+              '<w:basedOn w:val="Raised"/></w:style>')
+    mark = '<w:r><w:rPr><w:rStyle w:val="FootnoteReference"/></w:rPr><w:t>1</w:t></w:r>'
+
+    def edit(xml: str) -> str:
+        xml, n = re.subn(_NUMBER_RUN + r"(?:(?!</w:r>).)*</w:r>", lambda m: m.group() + mark, xml, flags=re.S)
+        assert n > 100
+        return xml
+    _assert_kewei_gold(_kewei_with(edit, _with_styles(styles)))
+
+
 def test_text_hidden_by_its_character_style_is_not_read():
     """The hidden 8 by its character style, which has it from the style it is based on."""
     styles = ('<w:style w:type="character" w:styleId="Hidden"><w:name w:val="Hidden"/><w:rPr><w:vanish/></w:rPr></w:style>'

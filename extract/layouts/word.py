@@ -15,12 +15,12 @@ tables, as `layouts.html` does; so is a table of one cell per row (a box around 
 
 What Word does not show is not read: deleted revisions, field codes, the VML copy of a shape
 that also has a DrawingML one, hidden text (`w:vanish`, on the run or through its styles:
-`_Hidden`). Headers and footers are other parts, never walked.
+`_RunStyles`). Headers and footers are other parts, never walked.
 """
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from xxgk.extract.document import Anchor, Cell, Row, TextBuilder
 from xxgk.extract.layouts.grid import MAX_SPAN, Slot, grid_rows
@@ -56,7 +56,7 @@ def read_body(body, numbers: ListNumbers | None = None,
     """The synthesised text, the rows in reading order, the text's anchors, and the pictures:
     (offset in the text where each stands, the relationship id of its image). `styles` is the
     styles part (`w:styles`), for the text its styles hide."""
-    walk = _Walk(numbers or ListNumbers(), _Hidden(styles))
+    walk = _Walk(numbers or ListNumbers(), _RunStyles(styles))
     walk.blocks(body)
     text = walk.builder.text()
     rows = [_prose_row(text, x) if isinstance(x, tuple) else x for x in walk.out]
@@ -71,7 +71,7 @@ def _prose_row(text: str, span: tuple[int, int]) -> Row:
 
 
 class _Walk:
-    def __init__(self, numbers: ListNumbers, hidden: _Hidden):
+    def __init__(self, numbers: ListNumbers, hidden: _RunStyles):
         self.builder = TextBuilder()
         self.numbers = numbers
         self.hidden = hidden
@@ -159,27 +159,36 @@ def _lays_out(tbl) -> bool:
     return all(sum(1 for _ in _own(tr, _TC)) <= 1 for tr in _own(tbl, _TR))
 
 
-def paragraph_text(p, numbers: ListNumbers, hidden: _Hidden) -> tuple[str, list]:
+def paragraph_text(p, numbers: ListNumbers, hidden: _RunStyles) -> tuple[str, list]:
     """The paragraph as Word shows it (its list number first, a newline for each line break),
     and the text boxes and pictures anchored in it."""
-    parts: list[str] = []
-    anchored: list = []
+    out = _Inline(hidden.runs_of(p), hidden.raised)
     label = numbers.label(p)
     if label:
-        parts.append(label + " ")
-    raised: list[int] = []
-    _inline(p, parts, anchored, hidden.runs_of(p), raised)
-    if raised:  # a footnote mark (`11` and a superscript `1`) glued on would be a wrong number
-        drop = set(raised)
+        out.parts.append(label + " ")
+    _inline(p, out)
+    parts = out.parts
+    if out.raised:  # a footnote mark (`11` and a superscript `1`) glued on would be a wrong number
+        drop = set(out.raised)
         rest = [t for i, t in enumerate(parts) if i not in drop]
         if "".join(rest).strip():
             parts = rest
-    return "".join(parts), anchored
+    return "".join(parts), out.anchored
 
 
-def _inline(parent, parts: list[str], anchored: list, vanished: Callable[[object], bool], raised: list[int]):
-    """The text of `parent`'s runs into `parts`; `raised`: the indexes in `parts` of the text of
-    superscript and subscript runs."""
+@dataclass
+class _Inline:
+    """A paragraph's text being gathered: its pieces, the indexes among them of the text of
+    superscript and subscript runs, and the text boxes and pictures anchored in it."""
+    hidden: Callable[[object], bool]   # whether a run of the paragraph is hidden text
+    is_raised: Callable[[object], bool]
+    parts: list[str] = field(default_factory=list)
+    raised: list[int] = field(default_factory=list)
+    anchored: list = field(default_factory=list)
+
+
+def _inline(parent, out: _Inline):
+    parts = out.parts
     for child in parent:
         tag = child.tag
         if tag == _TEXT:
@@ -191,26 +200,20 @@ def _inline(parent, parts: list[str], anchored: list, vanished: Callable[[object
         elif tag == _HYPHEN:
             parts.append("-")
         elif tag == _TEXT_BOX or tag in _PICTURES:
-            anchored.append(child)
-        elif tag == _RUN and vanished(child):
+            out.anchored.append(child)
+        elif tag == _RUN and out.hidden(child):
             continue  # hidden text (w:vanish): a hidden 8 before a shown 13 is no 813
-        elif tag == _RUN and _raised(child):
+        elif tag == _RUN and out.is_raised(child):
             before = len(parts)
-            _inline(child, parts, anchored, vanished, raised)
-            raised.extend(range(before, len(parts)))
+            _inline(child, out)
+            out.raised.extend(range(before, len(parts)))
         elif isinstance(tag, str) and tag not in _HIDDEN:
-            _inline(child, parts, anchored, vanished, raised)  # runs, hyperlinks, fields, content controls, insertions
+            _inline(child, out)  # runs, hyperlinks, fields, content controls, insertions
 
 
-def _raised(run) -> bool:
-    """Whether a run is formatted as superscript or subscript (its own `w:vertAlign`)."""
-    props = run.find(_RUN_PROPS)
-    align = props.find(_VERT_ALIGN) if props is not None else None
-    return align is not None and align.get(_VAL) in ("superscript", "subscript")
-
-
-class _Hidden:
-    """Which runs are hidden text, which Word neither shows nor prints. A run is hidden by its
+class _RunStyles:
+    """What a document's styles make of its runs: hidden text, which Word neither shows nor
+    prints (`runs_of`), and superscripts and subscripts (`raised`). A run is hidden by its
     own `w:vanish`, its character style's, its paragraph style's (each style's followed through
     `w:basedOn`) or the document defaults' (`w:docDefaults`): the nearest that says wins (run >
     character style > paragraph style > defaults), so `w:vanish w:val="0"` on a run shows it in
@@ -228,28 +231,36 @@ class _Hidden:
         self.default: bool | None = None             # w:docDefaults
         self.styles: dict[str, bool | None] = {}     # styleId → hidden, shown, or None: not said
         self.defaults: dict[str, str] = {}           # w:type → its default style's id
+        self.raising: set[str] = set()               # the styles of superscript or subscript text
         if styles is not None:
             self._read(styles)
         self.hiding = bool(self.default) or any(self.styles.values())
 
     def _read(self, styles):
         self.default = _hides(styles.find(f"{W}docDefaults/{W}rPrDefault/{W}rPr"))
-        own: dict[str, bool | None] = {}
+        hides: dict[str, bool | None] = {}
+        raises: dict[str, bool | None] = {}
         based_on: dict[str, str] = {}
         for style in styles.iterchildren(W + "style"):
             style_id = style.get(W + "styleId", "")
-            own[style_id] = _hides(style.find(_RUN_PROPS))
+            props = style.find(_RUN_PROPS)
+            hides[style_id], raises[style_id] = _hides(props), _raises(props)
             parent = _val(style.find(W + "basedOn"))
             if parent:
                 based_on[style_id] = parent
             if style.get(W + "default") in ("1", "true", "on"):
                 self.defaults.setdefault(style.get(W + "type", "paragraph"), style_id)
-        for style_id in own:
-            seen, current = set(), style_id
-            while own.get(current) is None and current in based_on and current not in seen:
-                seen.add(current)  # (a basedOn cycle ends where it comes round: not said)
-                current = based_on[current]
-            self.styles[style_id] = own.get(current)
+        self.styles = _inherited(hides, based_on)
+        self.raising = {style_id for style_id, raised in _inherited(raises, based_on).items() if raised}
+
+    def raised(self, run) -> bool:
+        """Whether a run is superscript or subscript (a footnote mark): its own `w:vertAlign`,
+        else its character style's (Word's own footnote marks are in one, FootnoteReference)."""
+        props = run.find(_RUN_PROPS)
+        if props is None:
+            return False
+        direct = _raises(props)
+        return direct if direct is not None else _val(props.find(W + "rStyle")) in self.raising
 
     def runs_of(self, p) -> Callable[[object], bool]:
         """Whether a run of paragraph `p` is hidden."""
@@ -274,6 +285,25 @@ class _Hidden:
         if style_id not in self.styles:
             style_id = self.defaults.get(kind, "")
         return self.styles.get(style_id)
+
+
+def _inherited(says: dict[str, bool | None], based_on: dict[str, str]) -> dict[str, bool | None]:
+    """What each style says of a property, or else the nearest style it is based on."""
+    out = {}
+    for style_id in says:
+        seen, current = set(), style_id
+        while says.get(current) is None and current in based_on and current not in seen:
+            seen.add(current)  # (a basedOn cycle ends where it comes round: not said)
+            current = based_on[current]
+        out[style_id] = says.get(current)
+    return out
+
+
+def _raises(props) -> bool | None:
+    """Whether run properties make their text superscript or subscript (`w:vertAlign`), or None
+    when they do not say."""
+    align = props.find(_VERT_ALIGN) if props is not None else None
+    return None if align is None else align.get(_VAL) in ("superscript", "subscript")
 
 
 def _vanished(run) -> bool:
