@@ -217,7 +217,6 @@ class _RowBuilder:
             return _join(self._fragments(runs, a))
         return _join(self._fragments(runs), at)
 
-
     # -- prose
     def _flush_prose(self, preformatted: bool = False):
         runs, self.prose = self.prose, []
