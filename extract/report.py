@@ -187,21 +187,21 @@ def _cut_off(doc: Document, t: TableRead, s: Section, sections: dict[int, Sectio
 
 def _nulled(t: TableRead, sections: dict[int, Section]) -> TableRead:
     last = NUMERALS[max(sections) - 1]
-    out = TableRead(t.table, {k: CellValue(None) for k in t.cells}, found=True, cut=True)
-    out.checks.append(Check(CheckKind.LAYOUT, "cut", t.table, False,
-                            f"the text ends in section {last}, inside or right after this table, and no "
-                            "later section follows: cut off, so the table is left null"))
-    return out
+    return _left_null(t, [], "cut", f"the text ends in section {last}, inside or right after this table, and "
+                      "no later section follows: cut off, so the table is left null", cut=True)
 
 
 def _reordered(t: TableRead, shown: list[str], form: tuple[str, ...]) -> TableRead:
     """A table whose header prints its columns in another order than the form's: read by
     position, its values would sit under the wrong columns' codes, so it is left null."""
-    out = TableRead(t.table, {k: CellValue(None) for k in t.cells}, t.checks, found=True)
-    out.checks.append(Check(CheckKind.LAYOUT, "columns", t.table, False,
-                            f"its header prints the columns {' '.join(shown)}, not in the form's order "
-                            f"({' '.join(form)}): left null"))
-    return out
+    return _left_null(t, t.checks, "columns", f"its header prints the columns {' '.join(shown)}, not in the "
+                      f"form's order ({' '.join(form)}): left null")
+
+
+def _left_null(t: TableRead, checks: list[Check], rule: str, detail: str, cut: bool = False) -> TableRead:
+    """The table found, every cell of it null, with `checks` and a failed one saying why."""
+    return TableRead(t.table, {k: CellValue(None) for k in t.cells},
+                     [*checks, Check(CheckKind.LAYOUT, rule, t.table, False, detail)], found=True, cut=cut)
 
 
 def _assemble(report: Report, read: list[TableRead]):

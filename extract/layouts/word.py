@@ -71,10 +71,10 @@ def _prose_row(text: str, span: tuple[int, int]) -> Row:
 
 
 class _Walk:
-    def __init__(self, numbers: ListNumbers, hidden: _RunStyles):
+    def __init__(self, numbers: ListNumbers, run_styles: _RunStyles):
         self.builder = TextBuilder()
         self.numbers = numbers
-        self.hidden = hidden
+        self.run_styles = run_styles
         # rows in reading order; a prose line is its span until the whole text is written
         self.out: list[Row | tuple[int, int]] = []
         self.paragraphs = 0
@@ -96,7 +96,7 @@ class _Walk:
     def paragraph(self, p):
         self.paragraphs += 1
         where = f"paragraph {self.paragraphs}"
-        text, anchored = paragraph_text(p, self.numbers, self.hidden)
+        text, anchored = paragraph_text(p, self.numbers, self.run_styles)
         for line in text.split("\n"):
             cell = self.builder.cell(line, where)
             if cell.text:
@@ -140,7 +140,7 @@ class _Walk:
         """All the cell's paragraphs (and its text boxes') on one line."""
         parts = []
         for p in _own(tc, _P):
-            text, anchored = paragraph_text(p, self.numbers, self.hidden)
+            text, anchored = paragraph_text(p, self.numbers, self.run_styles)
             parts.append(text)
             for element in anchored:
                 if element.tag == _TEXT_BOX:
@@ -159,10 +159,10 @@ def _lays_out(tbl) -> bool:
     return all(sum(1 for _ in _own(tr, _TC)) <= 1 for tr in _own(tbl, _TR))
 
 
-def paragraph_text(p, numbers: ListNumbers, hidden: _RunStyles) -> tuple[str, list]:
+def paragraph_text(p, numbers: ListNumbers, run_styles: _RunStyles) -> tuple[str, list]:
     """The paragraph as Word shows it (its list number first, a newline for each line break),
     and the text boxes and pictures anchored in it."""
-    out = _Inline(hidden.runs_of(p), hidden.raised)
+    out = _Inline(run_styles.runs_of(p), run_styles.raised)
     label = numbers.label(p)
     if label:
         out.parts.append(label + " ")
@@ -229,12 +229,12 @@ class _RunStyles:
 
     def __init__(self, styles=None):
         self.default: bool | None = None             # w:docDefaults
-        self.styles: dict[str, bool | None] = {}     # styleId → hidden, shown, or None: not said
+        self.hides: dict[str, bool | None] = {}      # styleId → hidden, shown, or None: not said
         self.defaults: dict[str, str] = {}           # w:type → its default style's id
         self.raising: set[str] = set()               # the styles of superscript or subscript text
         if styles is not None:
             self._read(styles)
-        self.hiding = bool(self.default) or any(self.styles.values())
+        self.hiding = bool(self.default) or any(self.hides.values())
 
     def _read(self, styles):
         self.default = _hides(styles.find(f"{W}docDefaults/{W}rPrDefault/{W}rPr"))
@@ -250,7 +250,7 @@ class _RunStyles:
                 based_on[style_id] = parent
             if style.get(W + "default") in ("1", "true", "on"):
                 self.defaults.setdefault(style.get(W + "type", "paragraph"), style_id)
-        self.styles = _inherited(hides, based_on)
+        self.hides = _inherited(hides, based_on)
         self.raising = {style_id for style_id, raised in _inherited(raises, based_on).items() if raised}
 
     def raised(self, run) -> bool:
@@ -282,9 +282,9 @@ class _RunStyles:
 
     def _style(self, style_id: str, kind: str) -> bool | None:
         """What the style says; a style id not defined (or none) is the kind's default style."""
-        if style_id not in self.styles:
+        if style_id not in self.hides:
             style_id = self.defaults.get(kind, "")
-        return self.styles.get(style_id)
+        return self.hides.get(style_id)
 
 
 def _inherited(says: dict[str, bool | None], based_on: dict[str, str]) -> dict[str, bool | None]:
