@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 # Bumped when a report may read differently: stored documents are extracted again by the next run.
-PARSER_VERSION = "0.4.2"
+PARSER_VERSION = "0.4.3"
 
 
 class Status(StrEnum):

@@ -105,12 +105,12 @@ def pages(data: bytes, settings: Settings = SETTINGS, only: Mapping[int, Boxes |
     of its typed ones."""
     command = tesseract.program((settings.lang, settings.check_lang))
     if data.lstrip()[:4] != b"%PDF":
-        return ocr_pages(_image_pages(data, settings), command, settings)
+        return ocr_pages(_image_pages(data, command, settings), command, settings)
     parts: list[tuple[int, Box | None]] | None = None
     if only is not None:
         parts = [(n, box) for n, boxes in only.items() for box in (boxes if boxes is not None else [None])]
     placed: list[_Placed] = []
-    read = ocr_pages(_pdf_pages(data, settings, parts, placed), command, settings)
+    read = ocr_pages(_pdf_pages(data, command, settings, parts, placed), command, settings)
     out: dict[int, Page] = {}
     for part, where in zip(read, placed, strict=True):
         page = out.setdefault(where.number, Page(where.number, where.width, where.height))
@@ -140,11 +140,12 @@ class _Placed:
         return self.top + v * self.k
 
 
-def _pdf_pages(data: bytes, settings: Settings, parts: Sequence[tuple[int, Box | None]] | None,
+def _pdf_pages(data: bytes, command: str, settings: Settings, parts: Sequence[tuple[int, Box | None]] | None,
                placed: list[_Placed]) -> Iterator:
     """The PDF's pages (`parts`: these pages, numbered from 1, each whole or the box of it) as
     greyscale images at `settings.dpi`, each rendered under PDFium's lock (it is not thread-safe)
-    and released before its OCR; where each lies is appended to `placed`."""
+    and released before its OCR, a whole page turned upright; where each lies is appended to
+    `placed`."""
     from xxgk.extract.formats.pdf import opened
 
     with opened(data) as pdf:
@@ -173,14 +174,20 @@ def _pdf_pages(data: bytes, settings: Settings, parts: Sequence[tuple[int, Box |
         if box is not None:  # a picture on a typed page: its text may be any size
             image = _text_sized(image, settings)
         # OCR's points (pixels at `dpi`) → the page's: the image spans x0..x1
-        placed.append(_Placed(n, width, height, (x1 - x0) * settings.dpi / 72 / max(image.width, 1), x0, top))
+        k = (x1 - x0) * settings.dpi / 72 / max(image.width, 1)
+        if box is None:  # (a picture's words join the page's text: they must keep its frame)
+            image, quarter = _upright(image, command, settings)
+            if quarter:  # the page is read as it stands upright
+                width, height = height, width
+        placed.append(_Placed(n, width, height, k, x0, top))
         yield image
 
 
-def _image_pages(data: bytes, settings: Settings) -> Iterator:
+def _image_pages(data: bytes, command: str, settings: Settings) -> Iterator:
     """An image's frames (a TIFF may hold several pages) as greyscale, scaled so that its text
-    is as high as on a page rendered at `settings.dpi`. An image's stated resolution is not
-    trusted (a screenshot says 72 or 96 whatever it shows): its text height is measured."""
+    is as high as on a page rendered at `settings.dpi`, and turned upright. An image's stated
+    resolution is not trusted (a screenshot says 72 or 96 whatever it shows): its text height is
+    measured."""
     from PIL import Image, ImageSequence, UnidentifiedImageError
 
     try:
@@ -195,7 +202,20 @@ def _image_pages(data: bytes, settings: Settings) -> Iterator:
             gray = frame.convert("L")  # decodes it: a truncated or damaged image fails here
         except (Image.DecompressionBombError, OSError, ValueError) as e:
             raise Unreadable(f"unreadable image: {e}") from None
-        yield _text_sized(gray, settings)
+        yield _upright(_text_sized(gray, settings), command, settings)[0]
+
+
+def _upright(gray, command: str, settings: Settings) -> tuple[object, bool]:
+    """The page turned upright when its lines run up or down it (a landscape table scanned
+    sideways), and whether it was turned a quarter. Which way is Tesseract's to say (OSD), asked
+    only of a page that looks turned; a page it cannot tell is left as it is."""
+    small = np.asarray(gray.reduce(4))  # (the fixtures' pages tell apart as well at 75 dpi)
+    if not pixels.sideways(small < pixels.otsu(small), max(1, settings.px(settings.rule_mm) // 4)):
+        return gray, False
+    degrees = tesseract.orientation(gray.reduce(2), command, settings.dpi // 2, settings.timeout)
+    if degrees not in (90, 270):
+        return gray, False
+    return gray.rotate(-degrees, expand=True), True
 
 
 def _text_sized(gray, settings: Settings):

@@ -88,3 +88,25 @@ def ocr(images: list, command: str, lang: str, psm: int, timeout: float, extra: 
         if 0 <= page < len(reads):
             reads[page].append(Read(row[11].strip(), left, top, left + width, top + height, float(row[10])))
     return reads
+
+
+def orientation(image, command: str, dpi: int, timeout: float) -> int | None:
+    """Degrees the greyscale Pillow image (at `dpi`) must be turned clockwise to stand upright,
+    as Tesseract's orientation and script detection (OSD) judges it: 0, 90, 180 or 270. None
+    when it cannot tell (no `osd` data, too little text, a failed run)."""
+    if "osd" not in _languages(command):
+        return None
+    with programs.folder("xxgk-osd-") as folder:
+        path = str(folder / "page.png")
+        image.save(path)
+        env = {**os.environ, "OMP_THREAD_LIMIT": "1"}
+        try:
+            done = programs.run([command, path, "stdout", "--psm", "0", "--dpi", str(dpi)], timeout,
+                                capture=True, env=env)
+        except (OSError, subprocess.TimeoutExpired):
+            return None
+    for line in done.stdout.decode("utf-8", "replace").splitlines():
+        name, _, value = line.partition(":")
+        if name.strip() == "Rotate" and value.strip() in ("0", "90", "180", "270"):
+            return int(value)
+    return None

@@ -80,6 +80,29 @@ def test_pdfs_rendered_from_the_gold_reports_read_every_cell(path, gold_path):
     assert wrong == {}
 
 
+@pytest.mark.parametrize("turn", [90, 180, 270])
+@pytest.mark.parametrize("shown_upright", [False, True])
+def test_a_real_pdf_whose_text_runs_sideways_or_upside_down_reads_every_cell(turn, shown_upright):
+    """The real report drawn turned on its pages, as a landscape table printed on portrait paper
+    is: shown so (its text running down, upside down, up) or set upright again by the page's
+    /Rotate. Each page is read turned level, every cell as in the upright PDF."""
+    import pypdf
+
+    writer = pypdf.PdfWriter(clone_from=REAL / "hongze_2023.pdf")
+    for page in writer.pages:
+        page.rotate(turn)
+        page.transfer_rotation_to_content()  # the text now runs turned in the page's own space
+        if shown_upright:
+            page.rotate(360 - turn)
+    out = io.BytesIO()
+    writer.write(out)
+    gold = _gold(REAL / "hongze_2023.gold.json")
+    r = extract_bytes(out.getvalue(), "turned.pdf")
+    assert (r.template, r.report_year, r.agency) == (gold["template"], gold["report_year"], gold["agency"])
+    assert _wrong(gold, r) == {}
+    assert r.cells["disclosure.penalty.decisions"].where.startswith("page 3 (")
+
+
 # --- units ----------------------------------------------------------------------------------
 
 

@@ -27,6 +27,7 @@ from __future__ import annotations
 import ctypes
 import dataclasses
 import threading
+from collections import Counter
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -105,11 +106,11 @@ def _scanned(pages: list[Page]) -> dict[int, list[Box] | None]:
 def _table_pictures(pages: list[Page], layer: Layer = LAYER) -> dict[int, list[Box] | None]:
     """On the typed pages, the pictures that could be a table and have no text over them (a
     table pasted as a picture; a searchable scan's hidden text, or a letterhead behind the text,
-    lies over its picture). Not on a page turned by its /Rotate: its text layer and its picture
-    would not be read the same way up."""
+    lies over its picture). Not on a page turned by its /Rotate or read turned: its text layer
+    and its picture would not be read the same way up."""
     out: dict[int, list[Box] | None] = {}
     for page in pages:
-        if not page.words or page.rotation:
+        if not page.words or page.rotation or page.turn:
             continue
         tables = [box for box in page.pictures if box[2] - box[0] >= layer.picture_width * page.width
                   and box[3] - box[1] >= layer.picture_height * page.height
@@ -187,30 +188,57 @@ def _page(pdf, i: int, layer: Layer) -> Page:
     page = pdf[i]
     try:
         left, bottom, right, top = page.get_bbox()
-        frame = _Frame(left, top)
+        frame = _Frame(left, bottom, right, top)
         text = page.get_textpage()
         try:
-            words = _words(text, frame, layer)
+            words, turns = _words(text, frame, layer)
+            turn = max(turns, key=turns.__getitem__)
+            if turn:  # most of its text runs up, down or upside down: read it turned level
+                frame = dataclasses.replace(frame, turn=turn)
+                words, _ = _words(text, frame, layer)
         finally:
             text.close()
         rules, pictures = _drawing(page, frame, layer)
         rotation = page.get_rotation()
     finally:
         page.close()
-    return Page(i + 1, right - left, top - bottom, words, rules, pictures, rotation)
+    width, height = frame.size
+    return Page(i + 1, width, height, words, rules, pictures, rotation, turn)
 
 
 @dataclass(frozen=True)
 class _Frame:
-    """PDF space (origin bottom left, y up) → the page's (origin top left of its visible box)."""
+    """PDF space (origin bottom left, y up) → the page as its text is read: origin top left, x
+    along the lines, y down them. A page whose text runs up, down or upside down (a landscape
+    table printed sideways on a portrait page, turned upright by its /Rotate or not) is read
+    turned level by `turn`, the quarter turns counter-clockwise of its text's direction."""
     left: float
+    bottom: float
+    right: float
     top: float
+    turn: int = 0  # 0 level, 1 running up, 2 upside down, 3 running down
 
-    def x(self, x: float) -> float:
-        return x - self.left
+    def point(self, x: float, y: float) -> tuple[float, float]:
+        turn = self.turn
+        if turn == 0:
+            return x - self.left, self.top - y
+        if turn == 1:
+            return y - self.bottom, x - self.left
+        if turn == 2:
+            return self.right - x, y - self.bottom
+        return self.top - y, self.right - x
 
-    def y(self, y: float) -> float:
-        return self.top - y
+    def box(self, x0: float, y0: float, x1: float, y1: float) -> Box:
+        """The box with these two opposite corners (PDF space) as read."""
+        ax, ay = self.point(x0, y0)
+        bx, by = self.point(x1, y1)
+        return min(ax, bx), min(ay, by), max(ax, bx), max(ay, by)
+
+    @property
+    def size(self) -> tuple[float, float]:
+        """The page's width and height as read."""
+        across, up = self.right - self.left, self.top - self.bottom
+        return (up, across) if self.turn % 2 else (across, up)
 
 
 def _char(raw, text, k: int) -> str:
@@ -227,10 +255,11 @@ def _char(raw, text, k: int) -> str:
     return chr(u)
 
 
-def _words(text, frame: _Frame, layer: Layer) -> list[Word]:
+def _words(text, frame: _Frame, layer: Layer) -> tuple[list[Word], Counter[int]]:
     """Characters in the text layer's order, joined into words while they run on along one
     line; a space, a jump back or a gap ends a word. A character drawn twice at nearly the same
-    place (fake bold) is read once."""
+    place (fake bold) is read once. With the words, how many characters run in each direction
+    (`_Frame.turn`)."""
     import pypdfium2.raw as raw
 
     from xxgk.extract.layouts.positions import Word
@@ -245,9 +274,13 @@ def _words(text, frame: _Frame, layer: Layer) -> list[Word]:
             word.clear()
 
     box = _CharBox(raw, layer.ascent, layer.widest)
+    turns: Counter[int] = Counter({0: 0})
     for k in range(raw.FPDFText_CountChars(text)):
         if raw.FPDFText_IsGenerated(text, k):
-            end()
+            # PDFium's own word breaks; on a page read turned they fall where its own reading
+            # order (not ours) has gaps, inside numbers too (`7730.` `28`): our gaps decide
+            if not frame.turn:
+                end()
             continue
         ch = _char(raw, text, k)
         if not ch:
@@ -256,21 +289,35 @@ def _words(text, frame: _Frame, layer: Layer) -> list[Word]:
             end()
             continue
         x0, top, x1, bottom = box(text, k, frame)
+        turns[box.turn] += 1
         if _twin(seen, ch, x0, top, layer.twin):
             continue
         height = bottom - top
-        if word:
-            mid = (top + bottom) / 2
-            if (not (word[2] <= mid <= word[4]) or x0 < word[3] - height / 2 or x0 - word[3] > layer.word_gap * height
-                    or not layer.size_step * word[5] <= height <= word[5] / layer.size_step):
-                end()
-        if word:
-            word[0] += ch
-            word[2], word[3], word[4] = min(word[2], top), max(word[3], x1), max(word[4], bottom)
-        else:
+        side = _side(word, x0, top, x1, bottom, layer) if word else 0
+        if side == 0:
+            end()
             word.extend([ch, x0, top, x1, bottom, height])
+        else:
+            word[0] = word[0] + ch if side > 0 else ch + word[0]
+            word[1:5] = min(word[1], x0), min(word[2], top), max(word[3], x1), max(word[4], bottom)
     end()
-    return words
+    return words, turns
+
+
+def _side(word: list, x0: float, top: float, x1: float, bottom: float, layer: Layer) -> int:
+    """Where a character goes on the word being read: 1 after it (the next on its line, the
+    common case), -1 before it (right before it: text turned upside down can come last
+    character first), 0 neither (another line or size, a gap, a jump)."""
+    height = bottom - top
+    same_size = layer.size_step * word[5] <= height <= word[5] / layer.size_step
+    if not (same_size and word[2] <= (top + bottom) / 2 <= word[4]):
+        return 0
+    gap = layer.word_gap * height
+    if word[3] - height / 2 <= x0 <= word[3] + gap:
+        return 1
+    if word[1] - gap <= x1 <= word[1] + height / 2:
+        return -1
+    return 0
 
 
 def _twin(seen: dict[tuple[str, int, int], list[tuple[float, float]]], ch: str, x: float, y: float,
@@ -298,25 +345,33 @@ class _CharBox:
         self.l, self.r, self.b, self.t = (ctypes.c_double() for _ in range(4))
         self.x, self.y = ctypes.c_double(), ctypes.c_double()
         self.m = raw.FS_MATRIX()
+        self.turn = 0  # the last character's direction (`_Frame.turn`)
 
     def __call__(self, text, k: int, frame: _Frame) -> tuple[float, float, float, float]:
+        """The box as the page is read (`frame`); `turn` is then the character's direction."""
         raw = self.raw
         raw.FPDFText_GetCharBox(text, k, self.l, self.r, self.b, self.t)
         raw.FPDFText_GetCharOrigin(text, k, self.x, self.y)
         size = raw.FPDFText_GetFontSize(text, k)
+        self.turn = 0
         if raw.FPDFText_GetMatrix(text, k, self.m):
-            size *= abs(self.m.a * self.m.d - self.m.b * self.m.c) ** 0.5
+            a, b = self.m.a, self.m.b
+            size *= abs(a * self.m.d - b * self.m.c) ** 0.5
+            if abs(b) > abs(a):
+                self.turn = 1 if b > 0 else 3
+            elif a < 0:
+                self.turn = 2
         if size <= 0:
-            size = self.t.value - self.b.value
-        x0, x1 = self.l.value, self.r.value
+            size = abs(self.t.value - self.b.value)
+        x0, _, x1, _ = frame.box(self.l.value, self.b.value, self.r.value, self.t.value)
         # across, the character's advance (`、` inks the left quarter of a full-width box, and
         # the gap after its ink is no gap between words), unless the font's box is absurd
         if raw.FPDFText_GetLooseCharBox(text, k, self.loose):
-            left, right = self.loose.left, self.loose.right
+            left, _, right, _ = frame.box(self.loose.left, self.loose.bottom, self.loose.right, self.loose.top)
             if left <= x0 + 0.5 and x1 - 0.5 <= right and right - left <= self.widest * size:
                 x0, x1 = left, right
-        baseline = frame.y(self.y.value)
-        return frame.x(x0), baseline - self.ascent * size, frame.x(x1), baseline + (1 - self.ascent) * size
+        baseline = frame.point(self.x.value, self.y.value)[1]
+        return x0, baseline - self.ascent * size, x1, baseline + (1 - self.ascent) * size
 
 
 def _drawing(page, frame: _Frame, layer: Layer) -> tuple[list[Box], list[Box]]:
@@ -358,8 +413,9 @@ def _picture(obj, placed: tuple[float, ...] | None, frame: _Frame) -> Box:
     if placed is not None:
         a, b, c, d, e, f = placed
         corners = [(x * a + y * c + e, x * b + y * d + f) for x, y in corners]
-    xs = [frame.x(x) for x, _ in corners]
-    ys = [frame.y(y) for _, y in corners]
+    points = [frame.point(x, y) for x, y in corners]
+    xs = [x for x, _ in points]
+    ys = [y for _, y in points]
     return min(xs), min(ys), max(xs), max(ys)
 
 
@@ -388,7 +444,7 @@ def _subpaths(raw, obj, m: tuple[float, ...], frame: _Frame) -> list[list[tuple[
         if not raw.FPDFPathSegment_GetPoint(seg, x, y):
             continue
         kind = raw.FPDFPathSegment_GetType(seg)
-        point = (frame.x(x.value * m[0] + y.value * m[2] + m[4]), frame.y(x.value * m[1] + y.value * m[3] + m[5]))
+        point = frame.point(x.value * m[0] + y.value * m[2] + m[4], x.value * m[1] + y.value * m[3] + m[5])
         if kind == raw.FPDF_SEGMENT_MOVETO or last is None:
             paths.append([])
             start = point

@@ -188,6 +188,21 @@ def skew_angle(mask: np.ndarray, max_degrees: float, step: float) -> float:
     return best(np.arange(coarse - step, coarse + step + step / 20, step / 10))
 
 
+def sideways(mask: np.ndarray, rule: int) -> bool:
+    """Whether the page's lines run up or down it: the projection of its text (its ink but for
+    runs of `rule` pixels or more, a table's rules) onto a row is less sharp than onto a column,
+    each scaled to its length. Text lines make the projection across them sharp."""
+    text = mask & ~_long_runs(mask, rule) & ~_long_runs(mask.T, rule).T
+    if text.sum() < 100:
+        return False
+
+    def sharpness(axis: int) -> float:
+        hist = text.sum(axis=axis).astype(np.float64)
+        return float(np.sum(np.diff(hist) ** 2)) * len(hist)
+
+    return sharpness(1) < sharpness(0)
+
+
 def _runs(line: np.ndarray) -> list[tuple[int, int]]:
     """(start, end) of each run of True in a 1-D boolean array, end exclusive."""
     padded = np.concatenate(([False], line, [False]))

@@ -61,6 +61,7 @@ class Page:
     # pictures drawn on a PDF's page: what they show is not in `words`
     pictures: list[Box] = field(default_factory=list)
     rotation: int = 0  # degrees a PDF's page is turned clockwise when shown (its /Rotate)
+    turn: int = 0  # quarter turns its text layer was turned by to be read level (formats.pdf._Frame)
 
 
 @dataclass(frozen=True)
