@@ -125,7 +125,11 @@ def agency(text: str, title: regex.Match | None) -> str | None:
             if name:
                 return name
     m = _organ(text[:3000])
-    return m.group("name") if m else None
+    if m is None:
+        return None
+    # no organ's name holds 报告: the text before it is the sentence's (`…年度报告本报告由` X局)
+    name = m.group("name").rpartition("报告")[2].lstrip("由")
+    return name if len(name) >= 2 else None
 
 
 def _organ(text: str) -> regex.Match | None:

@@ -84,6 +84,8 @@ def read(data: bytes, name: str) -> Document:
     if not any(p.words for p in pages):
         raise Scanned("PDF without a text layer (scanned): needs OCR")
     doc = read_pages(pages, KIND, KIND)
+    if not _is_text(doc.text):
+        raise Scanned("PDF whose text layer is no text (its fonts map their glyphs to no characters): needs OCR")
     wanted = _scanned(pages)
     pictures = _table_pictures(pages)
     if pictures and not sections.holds_tables(doc.rows):  # a picture beside the tables is no table of the form's
@@ -95,6 +97,14 @@ def read(data: bytes, name: str) -> Document:
     except Unreadable as e:  # no Tesseract: the typed pages are read, and the report says what was not
         doc.notes += _unread(wanted, str(e))
         return doc
+
+
+def _is_text(text: str) -> bool:
+    """Whether a text layer reads as text: it holds 公开, which every report prints (its title,
+    its sections' headings). Fonts embedded without their Unicode map give a layer of the
+    glyphs' numbers instead (`!"# $%&`, or Chinese characters at random); a scan may carry a
+    layer of a page number or a watermark alone. Such a PDF is read as a scan."""
+    return "公开" in text or "公开" in "".join(text.split()) or "公開" in text
 
 
 def _scanned(pages: list[Page]) -> dict[int, list[Box] | None]:
