@@ -374,6 +374,47 @@ def test_a_real_pdf_whose_fonts_map_no_characters_is_read_by_ocr():
     assert not wrong and exact >= 179, flagged  # all but the 21 inferred, as from its text layer
 
 
+def _stamped(path: Path) -> bytes:
+    """The scan with a line of typed text stamped at the foot of each page, as sites stamp the
+    PDFs they serve (a page number, where it was downloaded from)."""
+    import pypdf
+    from pypdf.generic import ArrayObject, DecodedStreamObject, DictionaryObject, NameObject
+
+    writer = pypdf.PdfWriter(clone_from=path)
+    font = writer._add_object(DictionaryObject({NameObject("/Type"): NameObject("/Font"),
+                                                NameObject("/Subtype"): NameObject("/Type1"),
+                                                NameObject("/BaseFont"): NameObject("/Helvetica")}))
+    for n, page in enumerate(writer.pages, 1):
+        resources = page["/Resources"].get_object()
+        resources.setdefault(NameObject("/Font"), DictionaryObject())[NameObject("/FStamp")] = font
+        stamp = DecodedStreamObject()
+        stamp.set_data(f"BT /FStamp 8 Tf 40 20 Td (Page {n} - downloaded from www.example.gov.cn) Tj ET".encode())
+        page[NameObject("/Contents")] = ArrayObject([writer._add_object(page.get_contents()), writer._add_object(stamp)])
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def test_a_scan_stamped_with_a_line_of_text_is_told_from_a_typed_pdf():
+    stamped = pdf.read_layer(_stamped(FORMATS / "003_huaian_shi_2024.scan.pdf"))
+    assert all(p.words for p in stamped) and pdf._scanned(stamped) == {1: None, 2: None, 3: None}
+    typed = pdf.read_layer((FORMATS / "003_huaian_shi_2024.pdf").read_bytes())
+    mixed = pdf.read_layer((FORMATS / "003_huaian_shi_2024.mixed.pdf").read_bytes())
+    assert pdf._scanned(typed) == {} and pdf._scanned(mixed) == {2: None, 3: None}
+
+
+@needs_ocr
+@pytest.mark.slow
+def test_a_scan_stamped_with_a_line_of_text_is_read_by_ocr():
+    name = "003_huaian_shi_2024.scan.pdf"
+    report = extract_bytes(_stamped(FORMATS / name), "stamped.pdf")
+    gold = _gold(name.removesuffix(".pdf") + ".gold.json")
+    assert report.kind == "ocr"
+    assert (report.template, report.report_year, report.agency) == (gold["template"], gold["report_year"], gold["agency"])
+    exact, flagged, wrong = _score(report, gold)
+    assert not wrong and exact >= EXACT_AT_LEAST[name], flagged
+
+
 def _alive(pid: int) -> bool:
     """The process runs (not gone, not a zombie waiting to be reaped)."""
     try:

@@ -61,11 +61,15 @@ class Layer:
     # published as a picture (a seal, a logo or a banner is smaller)
     picture_width: float = 0.3
     picture_height: float = 0.1
+    # a page that is a picture over this share of it, with fewer characters of text than
+    # `stamp`, is a scan the publisher stamped (a page number, a site's watermark): OCR'd whole
+    scan_share: float = 0.5
+    stamp: int = 60
 
     def __post_init__(self):
         if not (0 < self.word_gap < 2 and 0 < self.size_step < 1 and self.twin > 0 and self.thin > 0
                 and 0 < self.white <= 255 and 0 < self.ascent <= 1 and self.widest > 0 and 0 < self.picture_width <= 1
-                and 0 < self.picture_height <= 1):
+                and 0 < self.picture_height <= 1 and 0 < self.scan_share <= 1 and self.stamp >= 0):
             raise ValueError(f"invalid PDF layer settings: {self}")
 
 
@@ -80,7 +84,7 @@ def read(data: bytes, name: str) -> Document:
     from xxgk.extract.layouts.positions import read_pages
 
     pages = read_layer(data)
-    if not any(p.words for p in pages):
+    if not any(p.words and not _stamped(p) for p in pages):
         raise Scanned("PDF without a text layer (scanned): needs OCR")
     doc = read_pages(pages, KIND, KIND)
     wanted = _scanned(pages)
@@ -97,9 +101,19 @@ def read(data: bytes, name: str) -> Document:
 
 
 def _scanned(pages: list[Page]) -> dict[int, list[Box] | None]:
-    """The pages without text that show a picture, to be read whole (None): a scanned page
-    between typed ones."""
-    return {page.number: None for page in pages if not page.words and page.pictures}
+    """The pages without text that show a picture, or stamped scans, to be read whole (None): a
+    scanned page between typed ones."""
+    return {page.number: None for page in pages if page.pictures and (not page.words or _stamped(page))}
+
+
+def _stamped(page: Page, layer: Layer = LAYER) -> bool:
+    """Whether the page is a scan the publisher stamped with a line of text (a page number, a
+    site's watermark): a picture over most of it, hardly any text. (A searchable scan's hidden
+    text is the whole page's: it is read.)"""
+    if sum(len(w.text) for w in page.words) >= layer.stamp:
+        return False
+    area = page.width * page.height
+    return any((x1 - x0) * (y1 - y0) >= layer.scan_share * area for x0, y0, x1, y1 in page.pictures)
 
 
 def _table_pictures(pages: list[Page], layer: Layer = LAYER) -> dict[int, list[Box] | None]:
