@@ -1,11 +1,14 @@
 """Shared fixtures: the real reports under tests/fixtures/corpus with their gold values."""
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import tempfile
 
 # Prefect's embedded server writes to PREFECT_HOME: give the test session its own, before any
-# module imports prefect (flows.settings only sets defaults).
+# module imports prefect (flows.settings only sets defaults), and remove it after (its database
+# is megabytes: left behind, every run's would pile up in /tmp).
 os.environ["PREFECT_HOME"] = tempfile.mkdtemp(prefix="xxgk-prefect-")
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "600")
@@ -15,7 +18,6 @@ os.environ["XXGK_STRICT"] = "1"
 
 import contextlib
 import json
-import shutil
 import threading
 from collections.abc import Iterator
 from functools import cache
@@ -25,6 +27,8 @@ from pathlib import Path
 import pytest
 
 from xxgk.extract.report import Report, extract_file
+
+atexit.register(shutil.rmtree, os.environ["PREFECT_HOME"], ignore_errors=True)
 
 CORPUS = Path(__file__).parent / "fixtures" / "corpus"
 GOLD_FILES = sorted(CORPUS.glob("*/*.gold.json"))

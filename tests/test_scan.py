@@ -455,7 +455,9 @@ def test_a_program_a_reader_runs_dies_with_a_killed_extraction(tmp_path):
     fake.chmod(fake.stat().st_mode | stat.S_IEXEC)
     extraction = subprocess.Popen(
         [sys.executable, "-c", "import sys; from xxgk.extract.report import extract_file; extract_file(sys.argv[1])",
-         str(FORMATS / "seed_000.scan.pdf")], env={**os.environ, "XXGK_TESSERACT": str(fake)})
+         str(FORMATS / "seed_000.scan.pdf")],
+        # (killed, it leaves its OCR folder, pages.tif, behind: in the test's own folder)
+        env={**os.environ, "XXGK_TESSERACT": str(fake), "TMPDIR": str(tmp_path)})
     try:
         deadline = time.monotonic() + 60
         # past the language check (a child that ends at once): the reading itself runs
