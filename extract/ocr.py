@@ -42,6 +42,9 @@ class Settings:
     psm: int = 6                 # Tesseract's page layout for a page or a cell of several lines:
                                  # one block of lines (psm 4 and 3 read the prose worse and slower)
     line_psm: int = 7            # … for a cell of one line, and for a value's second reading
+    osd_sure: float = 1.0        # a picture is turned as OSD says when it is this sure (it said
+                                 # 1.6–6.6 for the table fixture each way up; 0.7–1.4 for a page
+                                 # of four lines)
     max_skew: float = 2.0        # degrees searched for the page's tilt …
     skew_step: float = 0.1       # … in these steps, then ten times finer
     threshold_window_mm: float = 4.0  # ink is darker than the paper around it, over this window …
@@ -176,7 +179,7 @@ def _pdf_pages(data: bytes, command: str, settings: Settings, parts: Sequence[tu
         # OCR's points (pixels at `dpi`) → the page's: the image spans x0..x1
         k = (x1 - x0) * settings.dpi / 72 / max(image.width, 1)
         if box is None:  # (a picture's words join the page's text: they must keep its frame)
-            image, quarter = _upright(image, command, settings)
+            image, quarter = _upright_page(image, command, settings)
             if quarter:  # the page is read as it stands upright
                 width, height = height, width
         placed.append(_Placed(n, width, height, k, x0, top))
@@ -202,20 +205,33 @@ def _image_pages(data: bytes, command: str, settings: Settings) -> Iterator:
             gray = frame.convert("L")  # decodes it: a truncated or damaged image fails here
         except (Image.DecompressionBombError, OSError, ValueError) as e:
             raise Unreadable(f"unreadable image: {e}") from None
-        yield _upright(_text_sized(gray, settings), command, settings)[0]
+        yield _upright_picture(_text_sized(gray, settings), command, settings)
 
 
-def _upright(gray, command: str, settings: Settings) -> tuple[object, bool]:
+def _upright_page(gray, command: str, settings: Settings) -> tuple[object, bool]:
     """The page turned upright when its lines run up or down it (a landscape table scanned
     sideways), and whether it was turned a quarter. Which way is Tesseract's to say (OSD), asked
-    only of a page that looks turned; a page it cannot tell is left as it is."""
+    only of a page that looks turned (a page costs it about a second); a page it cannot tell is
+    left as it is."""
     small = np.asarray(gray.reduce(4))  # (the fixtures' pages tell apart as well at 75 dpi)
     if not pixels.sideways(small < pixels.otsu(small), max(1, settings.px(settings.rule_mm) // 4)):
         return gray, False
-    degrees = tesseract.orientation(gray.reduce(2), command, settings.dpi // 2, settings.timeout)
-    if degrees not in (90, 270):
+    said = tesseract.orientation(gray.reduce(2), command, settings.dpi // 2, settings.timeout)
+    if said is None or said[0] not in (90, 270):
         return gray, False
-    return gray.rotate(-degrees, expand=True), True
+    return gray.rotate(-said[0], expand=True), True
+
+
+def _upright_picture(gray, command: str, settings: Settings):
+    """A picture (an image file, a table pasted as a picture) turned upright, any way, when
+    Tesseract's OSD says so surely enough. Every picture is asked: a table alone runs in rows
+    and columns alike, which `pixels.sideways` cannot tell apart. Turned a quarter, its text is
+    measured again: standing on its side, a run of digits is one tall piece of ink."""
+    said = tesseract.orientation(gray.reduce(2), command, settings.dpi // 2, settings.timeout)
+    if said is None or said[0] == 0 or said[1] < settings.osd_sure:
+        return gray
+    upright = gray.rotate(-said[0], expand=True)
+    return _text_sized(upright, settings) if said[0] != 180 else upright
 
 
 def _text_sized(gray, settings: Settings):

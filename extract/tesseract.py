@@ -90,10 +90,11 @@ def ocr(images: list, command: str, lang: str, psm: int, timeout: float, extra: 
     return reads
 
 
-def orientation(image, command: str, dpi: int, timeout: float) -> int | None:
+def orientation(image, command: str, dpi: int, timeout: float) -> tuple[int, float] | None:
     """Degrees the greyscale Pillow image (at `dpi`) must be turned clockwise to stand upright,
-    as Tesseract's orientation and script detection (OSD) judges it: 0, 90, 180 or 270. None
-    when it cannot tell (no `osd` data, too little text, a failed run)."""
+    as Tesseract's orientation and script detection (OSD) judges it (0, 90, 180 or 270), and how
+    sure it is (its orientation confidence). None when it cannot tell (no `osd` data, too little
+    text, a failed run)."""
     if "osd" not in _languages(command):
         return None
     with programs.folder("xxgk-osd-") as folder:
@@ -105,8 +106,9 @@ def orientation(image, command: str, dpi: int, timeout: float) -> int | None:
                                 capture=True, env=env)
         except (OSError, subprocess.TimeoutExpired):
             return None
-    for line in done.stdout.decode("utf-8", "replace").splitlines():
-        name, _, value = line.partition(":")
-        if name.strip() == "Rotate" and value.strip() in ("0", "90", "180", "270"):
-            return int(value)
-    return None
+    said = dict(line.partition(":")[::2] for line in done.stdout.decode("utf-8", "replace").splitlines())
+    degrees, sure = said.get("Rotate", "").strip(), said.get("Orientation confidence", "").strip()
+    try:
+        return (int(degrees), float(sure)) if degrees in ("0", "90", "180", "270") else None
+    except ValueError:
+        return None

@@ -149,6 +149,19 @@ def test_an_image_file_is_read_by_ocr():
     assert any(t.endswith("10 0 0 0 0 0 10") for t in rows), rows
 
 
+@needs_ocr
+@pytest.mark.slow
+@pytest.mark.parametrize("degrees", [90, 180, 270])
+def test_a_table_picture_turned_any_way_is_read_upright(degrees):
+    """The table picture of a web page, published turned: read as upright, every value."""
+    turned = io.BytesIO()
+    Image.open(TABLE_PNG).rotate(degrees, expand=True).save(turned, "PNG")
+    page = html.read((FORMATS / "img_table.html").read_bytes(), "img_table.html")
+    report = extract_document(scan.embed(page, page.text.index("<img"), turned.getvalue()), "img_table.html")
+    exact, flagged, wrong = _score(report, _gold("img_table.gold.json"))
+    assert not wrong and exact >= IMG_TABLE_EXACT_AT_LEAST, flagged
+
+
 # --- the reader without whole scans ------------------------------------------------------
 
 
