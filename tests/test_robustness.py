@@ -343,3 +343,26 @@ def test_a_footnote_mark_in_a_table_typed_as_lines_of_html_is_no_digit_of_it():
             "<p>信息内容 本年制发件数 本年废止件数 现行有效件数</p><p>规章 0 0 11<sup>1</sup></p>"
             "<p>三、收到和处理政府信息公开申请情况</p></body></html>")
     assert extract_bytes(page.encode(), "x.html").cells["disclosure.regulations.in_force"].value == 11
+
+
+CRAWLED = CORPUS / "real" / "015_suqian_shuyang_fagaiju_2023_crawlhtml.html"
+
+
+@pytest.mark.parametrize("hiding", ['style="display: none"', 'style="DISPLAY:none;width:100%"', "hidden",
+                                    'class="hidden"', 'style="visibility:hidden"'])
+@pytest.mark.parametrize("where", ["before", "after"])
+def test_a_page_s_hidden_stale_copy_of_its_report_is_not_read(hiding, where):
+    """The crawled page carrying, besides its report, a hidden copy of it with other numbers (a
+    stale version a site left in its markup): the page shows one report, and that is read."""
+    page = CRAWLED.read_text(encoding="utf-8")
+    start = page.index('<p style="text-indent: 2em; text-align: justify; line-height: 2; font-family: 微软雅黑;" align="">'
+                       '<span style="font-family: 微软雅黑;"><font style="font-family: 微软雅黑;" face="方正黑体_GBK">一、总体情况')
+    end = page.index("</table>", page.rindex("<table")) + len("</table>")
+    stale = f"<div {hiding}><div>{page[start:end].translate(str.maketrans('0123456789', '1234567890'))}</div></div>"
+    at = start if where == "before" else end
+    r = extract_bytes((page[:at] + stale + page[at:]).encode(), CRAWLED.name)
+    g = gold(CRAWLED.with_name(CRAWLED.name.replace(".html", ".gold.json")))
+    assert r.status != "failed" and {k: r.cells[k].value for k in g["cells"]} == g["cells"]
+    # shown, the copy is the page's second report: it fails as two, as before
+    shown = page[:at] + stale.replace(hiding, "") + page[at:]
+    assert extract_bytes(shown.encode(), CRAWLED.name).status == "failed"

@@ -43,7 +43,14 @@ def read(data: bytes, name: str) -> Document:
     from xxgk.extract.layouts import html as html_layout
 
     text = fold(text)
-    doc = Document(text, html_layout.read_rows(text), KIND, encoding)
+    rows = html_layout.read_rows(text)
+    if sections.count_forms(rows) > 1:
+        # two reports: one may be a copy the page hides (a stale one), not what it shows. (Hidden
+        # elements are read otherwise: a script may show the only report a page holds in a tab.)
+        shown = html_layout.read_rows(text, shown_only=True)
+        if sections.count_forms(shown) == 1:
+            rows = shown
+    doc = Document(text, rows, KIND, encoding)
     # cheapest first: a page that inlines nothing, or holds its tables, decodes no picture
     if "base64," in text and _INLINED.search(text) and not sections.holds_tables(doc.rows):
         pictures = _pictures(text)

@@ -34,6 +34,9 @@ _RAW_TEXT = {"script", "style"}  # their content is not markup: skipped to the c
 # the tags that make rows, cells and lines; any other (span, font, b, a, o:p …) is inline
 _HANDLED = _BLOCK | _SKIP | {"table", "tr", "td", "th", "pre"}
 _IN_TABLE = _SKIP | {"table", "tr", "td", "th"}  # the ones that do in a data table (a <p> in a cell does not)
+# elements that hold others, which a style or an attribute may hide (`read_rows(shown_only=True)`)
+_CONTAINERS = (_BLOCK - {"br", "hr"}) | {"table", "tr", "td", "th", "pre"}
+_HIDES = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden|(?<![\w-])hidden(?![\w-])", re.I)
 
 # The tokenizer's parts. Every token starts with "<"; a "<" that starts none is text.
 _COMMENT = r"<!--.*?(?:-->|\Z)"
@@ -120,10 +123,15 @@ def _pieces(source: str, pieces: re.Pattern, start: int, end: int) -> Iterator[_
 
 
 class _RowBuilder:
-    def __init__(self, source: str):
+    def __init__(self, source: str, shown_only: bool = False):
         self.source = source
         self.rows: list[Row] = []
         self.skip = 0
+        # with `shown_only`, the hidden element being stepped over: its tag, and how deep in
+        # elements of that tag we are (0: none)
+        self.shown_only = shown_only
+        self.hiding = ""
+        self.hidden = 0
         self.tables: list[_Table] = []   # the open <table>s, innermost last
         self.row_cells: list[Slot] | None = None
         self.cell: list[re.Match] | None = None  # the open cell's runs of text (matches of _up_to_tag)
@@ -144,7 +152,7 @@ class _RowBuilder:
             assert m is not None  # it matches anywhere: at worst an empty run, then the page's end
             # the run's text goes to the open cell, the prose line, or nowhere (a script,
             # between cells)
-            if m.end(1) > pos and not self.skip:
+            if m.end(1) > pos and not self.skip and not self.hidden:
                 if self.cell is not None:
                     self.cell.append(m)
                 elif self.in_prose:
@@ -172,7 +180,7 @@ class _RowBuilder:
         """The tags that matter where we are: in a script, a data table or prose."""
         if self.skip:
             return _UP_TO_SKIP
-        return _UP_TO_HANDLED if self.in_prose else _UP_TO_IN_TABLE
+        return _UP_TO_HANDLED if self.in_prose or self.hidden else _UP_TO_IN_TABLE
 
     def _fragments(self, runs: list[re.Match], start: int | None = None) -> list[_Fragment]:
         """The runs' text: each piece of plain text and each entity a fragment at its offset;
@@ -270,7 +278,7 @@ class _RowBuilder:
         if tag in _SKIP:
             self.skip += 1
             return
-        if self.skip:
+        if self.skip or self._hidden_start(tag, attrs):
             return
         if tag == "table":
             if self.tables and self.cell is not None:
@@ -300,14 +308,28 @@ class _RowBuilder:
             self.cell_spans = spans
 
     def handle_startendtag(self, tag: str):
-        if tag in _BLOCK and self.in_prose and not self.skip:
+        if tag in _BLOCK and self.in_prose and not self.skip and not self.hidden:
             self._flush_prose()
+
+    def _hidden_start(self, tag: str, attrs: str) -> bool:
+        """Whether the tag opens or lies in a hidden element (only with `shown_only`)."""
+        if self.hidden:
+            self.hidden += tag == self.hiding
+            return True
+        if self.shown_only and tag in _CONTAINERS and _HIDES.search(attrs):
+            self._flush_prose()  # (it ends the line before it, as any block does)
+            self.hiding, self.hidden = tag, 1
+            return True
+        return False
 
     def handle_endtag(self, tag: str):
         if tag in _SKIP:
             self.skip = max(0, self.skip - 1)
             return
         if self.skip:
+            return
+        if self.hidden:
+            self.hidden -= tag == self.hiding
             return
         if tag == "table" and self.tables:
             self._end_row()
@@ -408,8 +430,10 @@ def _remap(frags: list[_Fragment], cell: Cell) -> Cell:
     return Cell(" ".join(cell.text.split()), to_source(cell.start, False), to_source(cell.end, True))
 
 
-def read_rows(source: str) -> list[Row]:
-    builder = _RowBuilder(source)
+def read_rows(source: str, shown_only: bool = False) -> list[Row]:
+    """The page's rows; with `shown_only`, not those of elements hidden by their style or
+    attribute (`display:none`, `visibility:hidden`, `hidden`)."""
+    builder = _RowBuilder(source, shown_only)
     builder.feed(source)
     builder.close()
     return builder.rows
