@@ -36,7 +36,10 @@ _HANDLED = _BLOCK | _SKIP | {"table", "tr", "td", "th", "pre"}
 _IN_TABLE = _SKIP | {"table", "tr", "td", "th"}  # the ones that do in a data table (a <p> in a cell does not)
 # elements that hold others, which a style or an attribute may hide (`read_rows(shown_only=True)`)
 _CONTAINERS = (_BLOCK - {"br", "hr"}) | {"table", "tr", "td", "th", "pre"}
-_HIDES = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden|(?<![\w-])hidden(?![\w-])", re.I)
+_HIDES = re.compile(r"""display\s*:\s*none|visibility\s*:\s*hidden
+                      | (?:^|\s)hidden(?=[\s=/]|$)                                   # the attribute
+                      | \bclass\s*=\s*["'][^"']*?(?<![\w-])hidden(?![\w-])""",   # a class named so
+                    re.I | re.X)
 
 # The tokenizer's parts. Every token starts with "<"; a "<" that starts none is text.
 _COMMENT = r"<!--.*?(?:-->|\Z)"
