@@ -5,7 +5,8 @@ text layer, each measurement in a fresh process.
 
 Reads, `--rounds` times over:
   - real: the two real PDFs, tests/fixtures/corpus/pdf (10 pages);
-  - rendered: the LibreOffice PDFs of tests/fixtures/formats and tests/fixtures/pdf_cases;
+  - rendered: the LibreOffice PDFs of tests/fixtures/formats and tests/fixtures/pdf_cases (not
+    those read by OCR in part);
 and prints, for each set, three stages of `xxgk extract` on one core:
   1. layer: the PDF's words and ruling lines (`formats.pdf.read_layer`, PDFium);
   2. read: + rows by position (`formats.pdf.read`: the Document);
@@ -22,10 +23,12 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]  # the checkout: the benchmark reads its test fixtures
+# the fixtures read by OCR, whole or in part (their speed is `formats_ocr.py`'s to measure)
+OCR_READ = (".scan.pdf", ".mixed.pdf", "img_table_pdf.pdf")
 SETS = {
     "real": sorted((ROOT / "tests" / "fixtures" / "corpus" / "pdf").glob("*.pdf")),
     "rendered": sorted(p for d in ("formats", "pdf_cases") for p in (ROOT / "tests" / "fixtures" / d).glob("*.pdf")
-                       if not p.name.endswith(".scan.pdf")),
+                       if not p.name.endswith(OCR_READ)),
 }
 
 # Runs in a fresh process: reads every file `rounds` times, prints pages, seconds, peak MB.
