@@ -188,9 +188,10 @@ def _pdf_pages(data: bytes, command: str, settings: Settings, parts: Sequence[tu
 
 def _image_pages(data: bytes, command: str, settings: Settings) -> Iterator:
     """An image's frames (a TIFF may hold several pages) as greyscale, scaled so that its text
-    is as high as on a page rendered at `settings.dpi`, and turned upright. An image's stated
-    resolution is not trusted (a screenshot says 72 or 96 whatever it shows): its text height is
-    measured."""
+    is as high as on a page rendered at `settings.dpi`, and turned upright (a picture as any
+    picture, a TIFF's pages as a scan's: OSD, a second a page, asked only of those that look
+    turned). An image's stated resolution is not trusted (a screenshot says 72 or 96 whatever it
+    shows): its text height is measured."""
     from PIL import Image, ImageSequence, UnidentifiedImageError
 
     try:
@@ -205,7 +206,8 @@ def _image_pages(data: bytes, command: str, settings: Settings) -> Iterator:
             gray = frame.convert("L")  # decodes it: a truncated or damaged image fails here
         except (Image.DecompressionBombError, OSError, ValueError) as e:
             raise Unreadable(f"unreadable image: {e}") from None
-        yield _upright_picture(_text_sized(gray, settings), command, settings)
+        sized = _text_sized(gray, settings)
+        yield _upright_picture(sized, command, settings) if frames == 1 else _upright_page(sized, command, settings)[0]
 
 
 def _upright_page(gray, command: str, settings: Settings) -> tuple[object, bool]:
