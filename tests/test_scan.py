@@ -350,6 +350,24 @@ def test_a_page_turned_a_quarter_is_told_by_its_lines(name):
         assert pixels.sideways(np.rot90(ink), rule)
 
 
+@needs_ocr
+@pytest.mark.slow
+def test_a_tiff_of_a_scan_with_a_page_turned_is_read_upright():
+    """A scan sent as a multi-page TIFF (150 dpi), its table page sideways: turned as a scanned
+    PDF's page is."""
+    name = "003_huaian_shi_2024.scan.pdf"
+    with pdf.opened((FORMATS / name).read_bytes()) as doc:
+        pages = [doc[i].render(scale=150 / 72, grayscale=True).to_pil().convert("L") for i in range(len(doc))]
+    pages[1] = pages[1].rotate(90, expand=True)
+    tiff = io.BytesIO()
+    pages[0].save(tiff, "TIFF", save_all=True, append_images=pages[1:], dpi=(150, 150))
+    report = extract_bytes(tiff.getvalue(), "scan.tif")
+    gold = _gold(name.removesuffix(".pdf") + ".gold.json")
+    assert report.kind == "ocr" and (report.template, report.report_year) == (gold["template"], gold["report_year"])
+    exact, flagged, wrong = _score(report, gold)
+    assert not wrong and exact >= EXACT_AT_LEAST[name], flagged
+
+
 def _without_unicode_maps(path: Path) -> bytes:
     """The PDF with its fonts' ToUnicode maps taken out: its text layer then reads as the
     glyphs' numbers (Chinese characters at random, here), as some publishing tools write it."""
