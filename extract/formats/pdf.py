@@ -84,10 +84,10 @@ def read(data: bytes, name: str) -> Document:
     from xxgk.extract.layouts.positions import read_pages
 
     pages = read_layer(data)
-    if not any(p.words and not _stamped(p) for p in pages):
+    wanted = _scanned(pages)
+    if not any(p.words and p.number not in wanted for p in pages):  # no typed page
         raise Scanned("PDF without a text layer (scanned): needs OCR")
     doc = read_pages(pages, KIND, KIND)
-    wanted = _scanned(pages)
     pictures = _table_pictures(pages)
     if pictures and not sections.holds_tables(doc.rows):  # a picture beside the tables is no table of the form's
         wanted |= pictures
