@@ -29,8 +29,9 @@ LOOP = r"""
 import sys
 from pathlib import Path
 import orjson
-from xxgk.extract import formats
+from xxgk.extract import formats, heap
 from xxgk.extract.report import extract_bytes, extract_document
+heap.pace_for_batches()  # as `xxgk extract` does
 kind, passes, files = sys.argv[1], int(sys.argv[2]), sys.argv[3:]
 data = [(Path(f).name, Path(f).read_bytes()) for f in files]
 if kind == "extract":

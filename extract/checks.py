@@ -54,12 +54,12 @@ _value, _inferred = attrgetter("value"), attrgetter("inferred")
 @cache
 def _prepared(template: str) -> tuple[tuple[schema.Identity, frozenset[str], itemgetter, int, str], ...]:
     """Each identity with the set of its cells, a getter of their values (left, then right),
-    how many are on the left, and the format of its detail: `{} + {} {} {}` (terms, the
-    relation, terms)."""
+    how many are on the left, and the format of its detail: `%s + %s %s %s` (terms, the
+    relation, terms; `%` formats a tuple of ~8 numbers in two thirds of str.format's time)."""
     out = []
     for ident in identities(template):
         terms = ident.left + ident.right  # two at least: the getter gives a tuple
-        text = " + ".join(["{}"] * len(ident.left)) + " {} " + " + ".join(["{}"] * len(ident.right))
+        text = " + ".join(["%s"] * len(ident.left)) + " %s " + " + ".join(["%s"] * len(ident.right))
         out.append((ident, frozenset(terms), itemgetter(*terms), len(ident.left), text))
     return tuple(out)
 
@@ -79,7 +79,7 @@ def evaluate(cells: dict[str, CellValue], template: str) -> list[Check]:
         ok = _close(left, right)
         if isinstance(left + right, float):  # a float among the terms: numbers as `:g` writes them
             terms = tuple(map(_fmt, terms))
-        detail = text.format(*terms[:n], "=" if ok else "≠", *terms[n:])
+        detail = text % (*terms[:n], "=" if ok else "≠", *terms[n:])
         if inferred and not inferred.isdisjoint(keys):
             detail += " (inferred: " + ", ".join(k for k in ident.left + ident.right if k in inferred) + ")"
         out.append(Check(CheckKind.IDENTITY, ident.rule, ident.subject, ok, detail))

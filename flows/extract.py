@@ -21,6 +21,7 @@ from prefect import flow, get_run_logger, task
 from prefect.context import FlowRunContext
 from prefect.task_runners import ThreadPoolTaskRunner
 
+from xxgk.extract import heap
 from xxgk.extract.limits import Limits, cap_memory
 from xxgk.extract.report import PARSER_VERSION, extract_file
 from xxgk.flows import crashes, processes, progress, settings
@@ -88,6 +89,7 @@ def extract_batch(data: str, docs: list[dict], owner: tuple[str, int], ticks: st
     limits = document_limits()
     if multiprocessing.parent_process() is not None:
         cap_memory(limits.memory_mb)  # a pool worker: one document at a time, so per document
+    heap.pace_for_batches()
     with progress.Ticks(Path(ticks)).counter() if ticks else nullcontext(lambda: None) as tick:
         for i, d in enumerate(docs):
             if processes.INTERRUPTED.is_set():  # Ctrl-C: a batch in the run's own threads stops too

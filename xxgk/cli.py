@@ -24,6 +24,7 @@ import click
 import orjson
 
 from xxgk import config
+from xxgk.extract import heap
 from xxgk.extract.report import PARSER_VERSION, Report, extract_file
 from xxgk.ingest.folder import report_files, source_name
 
@@ -92,6 +93,7 @@ def extract(paths, jsonl, strict, jobs):
     out = sys.stdout.buffer
     failed = 0
     console = None
+    heap.pace_for_batches()  # (workers forked for -j inherit it)
     one = partial(_extract_one, strict=strict or None, jsonl=jsonl)  # None: $XXGK_STRICT
     for bad, result in _each(one, _inputs(paths), jobs or os.cpu_count() or 1):
         failed += bad
