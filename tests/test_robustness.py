@@ -367,3 +367,22 @@ def test_a_page_s_hidden_stale_copy_of_its_report_is_not_read(hiding, where):
     # as two, as before
     shown = page[:at] + stale.replace(hiding, 'style="overflow:hidden" aria-hidden="true"') + page[at:]
     assert extract_bytes(shown.encode(), CRAWLED.name).status == "failed"
+
+
+@pytest.mark.parametrize("lines", ["<p>", "<br>", "<div>"])
+def test_a_report_inside_a_page_s_layout_table_is_read_whole(lines):
+    """Old sites (TRS and many county sites) lay their page out in a table and put the article in
+    one of its cells, tables and all: the title, section 一 and the heading of 二 come before the
+    cell's first table, and must come out as their own lines, not as one line that hides 二's
+    heading (found by a helper probing unseen layouts: section 二's table was `missing`)."""
+    want = gold(CORPUS / "real" / "003_huaian_shi_2024_pdftext.gold.json")
+    data, name = render(want, "html_rowspan")[:2]
+    text = data.decode("utf-8")
+    text = text.replace("<body>", "<body><table><tr><td>").replace("</body>", "</td></tr></table></body>")
+    if lines != "<p>":  # each line of prose ended by a line break, or in a div, not a paragraph
+        text = re.sub(r'<p style="text-indent:2em">(.*?)</p>', rf"\1{lines}" if lines == "<br>" else r"<div>\1</div>",
+                      text)
+    r = extract_bytes(text.encode("utf-8"), name)
+    assert r.status == "ok" and set(r.tables.values()) == {"read"}
+    assert {k: r.cells[k].value for k in want["cells"]} == want["cells"]
+    assert (r.agency, r.report_year) == (want["agency"], want["report_year"])

@@ -143,15 +143,17 @@ class _RowBuilder:
         # widths and styles), and looking one up is cheaper than reading it
         self.spans: dict[str, tuple[int, int]] = {}
         self.cell_at = 0   # where the open cell's content starts
-        self.pos = 0       # the end of the token being handled
+        self.tag_at = 0    # the start of the tag being handled
+        self.pos = 0       # its end
         self.prose: list[re.Match] = []  # the prose line's runs
         # outside any table, or inside a layout table (between its nested data tables)
         self.in_prose = True
 
-    def feed(self, source: str):
-        pos = 0
+    def feed(self, source: str, pos: int = 0, end: int | None = None):
+        """Walk source[pos:end] (to its end by default)."""
+        end = len(source) if end is None else end
         while True:
-            m = self._next_tag().match(source, pos)
+            m = self._next_tag().match(source, pos, end)
             assert m is not None  # it matches anywhere: at worst an empty run, then the page's end
             # the run's text goes to the open cell, the prose line, or nowhere (a script,
             # between cells)
@@ -165,6 +167,7 @@ class _RowBuilder:
                 return  # the end of the page
             pos = self.pos = m.end()
             tag = tag.lower()
+            self.tag_at = m.end(1)
             if m["end"]:
                 self.handle_endtag(tag)
                 continue
@@ -174,7 +177,7 @@ class _RowBuilder:
                 continue
             self.handle_starttag(tag, attrs)
             if tag in _RAW_TEXT:  # not markup: skipped to the closing tag
-                close = _RAW_END[tag].search(source, pos)
+                close = _RAW_END[tag].search(source, pos, end)
                 if close is None:
                     return
                 pos = close.start()
@@ -286,11 +289,14 @@ class _RowBuilder:
         if tag == "table":
             if self.tables and self.cell is not None:
                 # a table inside a cell: the outer table only lays out the page
-                self.prose, self.cell, self.row_cells = self.cell, None, None
                 outer = self.tables[-1]
                 outer.layout = True
                 self.rows.extend(grid_rows(outer.rows))  # its rows before the nested table
                 outer.rows = []
+                # the cell so far read again as prose: in a data table its paragraphs and line
+                # breaks were stepped over (a page's whole text before its first table, there)
+                self.rows.extend(_prose_rows(self.source, self.cell_at, self.tag_at, self.shown_only))
+                self.cell = self.row_cells = None
             self._flush_prose()
             self._open_table()
         elif self.in_prose:
@@ -431,6 +437,14 @@ def _remap(frags: list[_Fragment], cell: Cell) -> Cell:
         return end if is_end else start  # an entity: map to its whole span
 
     return Cell(" ".join(cell.text.split()), to_source(cell.start, False), to_source(cell.end, True))
+
+
+def _prose_rows(source: str, start: int, end: int, shown_only: bool) -> list[Row]:
+    """The rows of source[start:end], a stretch of a page with no table in it."""
+    builder = _RowBuilder(source, shown_only)
+    builder.feed(source, start, end)
+    builder.close()
+    return builder.rows
 
 
 def read_rows(source: str, shown_only: bool = False) -> list[Row]:
