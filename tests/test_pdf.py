@@ -103,6 +103,17 @@ def test_a_real_pdf_whose_text_runs_sideways_or_upside_down_reads_every_cell(tur
     assert r.cells["disclosure.penalty.decisions"].where.startswith("page 3 (")
 
 
+def test_row_labels_wrapped_around_their_values_name_their_own_rows():
+    """Table 三 without ruling lines, its labels wrapped over several lines and its values on a
+    middle one: the text between two value lines ends the label above and starts the next
+    (`过程性信息 7.属于行政`). Read as one label it named the row above, and three rows' values
+    moved down one row, which no identity sees (a column keeps its sum; found by a helper)."""
+    path = CASES / "wrapped_labels_unruled.pdf"
+    r = _read(path)
+    assert r.tables["applications"] == "read"
+    assert _wrong(_gold(CASES / "wrapped_labels_unruled.gold.json"), r) == {}
+
+
 # --- units ----------------------------------------------------------------------------------
 
 

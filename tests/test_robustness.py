@@ -386,3 +386,27 @@ def test_a_report_inside_a_page_s_layout_table_is_read_whole(lines):
     assert r.status == "ok" and set(r.tables.values()) == {"read"}
     assert {k: r.cells[k].value for k in want["cells"]} == want["cells"]
     assert (r.agency, r.report_year) == (want["agency"], want["report_year"])
+
+
+def test_rows_that_print_their_group_s_name_before_their_own_label_are_placed_by_it():
+    """Section 三 with every row's labels written out, where the form spans them over rows:
+    `三、本年度办理结果 （六）其他处理 3.其他` names 3.其他 (other_other), not the one-row
+    （六）其他处理 of reports that print it so (found by a helper: the table was `incomplete`)."""
+    want = gold(CORPUS / "real" / "003_huaian_shi_2024_pdftext.gold.json")
+    data, name = render(want, "tabs")[:2]
+    lines = data.decode("utf-8").split("\n")
+    first = next(i for i, line in enumerate(lines) if line.startswith("三、本年度办理结果"))
+    last = next(i for i, line in enumerate(lines) if line.startswith("四、结转下年度继续办理"))
+    above = ["", ""]  # the labels spanning down: 三、本年度办理结果, then the group's
+    for i in range(first, last):
+        cells = lines[i].split("\t")
+        for j in (0, 1):
+            if cells[j]:
+                above[j] = cells[j]
+            elif j == 0 or cells[2]:
+                cells[j] = above[j]
+        lines[i] = "\t".join(cells)
+    assert "三、本年度办理结果\t（六）其他处理\t3.其他\t" in "\n".join(lines)
+    r = extract_bytes("\n".join(lines).encode("utf-8"), name)
+    assert r.status == "ok" and r.tables["applications"] == "read"
+    assert {k: r.cells[k].value for k in want["cells"]} == want["cells"]

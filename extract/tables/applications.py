@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from functools import cache
 
+import regex
+
 from xxgk import schema
 from xxgk.extract.document import Row
 from xxgk.extract.labels import LabelMatcher
@@ -64,10 +66,26 @@ def row_variants(template: str) -> list[tuple[str, ...]]:
     return [rows]
 
 
+# a numbered row label after other text: its group's name, or the header 三、本年度办理结果
+# (`（六）其他处理 3.其他`, printed where a report writes every row's labels out in full)
+_NUMBERED_PART = regex.compile(r"(?<=[^\d\s.．、])\s*(\d{1,2}\s*[.．、]\D.*)$")
+
+
 def _label_key(m: LabelMatcher, g: Group) -> str | None:
-    hit = m.match(g.label)
+    text, own_text = g.label, g.own_label
+    hit = m.match(text)
     if hit.key is None and g.own_label and g.loose:
-        hit = m.match(g.loose + " " + g.label)
+        text, own_text = g.loose + " " + g.label, False
+        hit = m.match(text)
+    if (part := _NUMBERED_PART.search(text)) is not None:
+        # What tells the rows of a group apart is their numbered labels. Before one, a row's
+        # own label may hold its group's name (（六）其他处理, which names the one-row （六）);
+        # text seen between two rows' values holds the end of the row above as well
+        # (`过程性信息 7.属于行政`, labels wrapped around values set in the middle of their
+        # cells): only the numbered part is this row's, and if it names no row, position says.
+        numbered = m.match(part.group(1))
+        if not own_text or numbered.key is not None and numbered.score > hit.score:
+            return numbered.key
     return hit.key
 
 
