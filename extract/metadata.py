@@ -21,7 +21,10 @@ _MARKERS = {
              "采购项目数量", "采购总金额", "政府集中采购"),
 }
 _TITLE_END = regex.compile(r"政府信息公开\s*(?:工作)?\s*(?:年度)?\s*报告")
-_TITLE_HEAD = regex.compile(r"(?P<pre>[^\n]{0,60}?)\s*(?P<year>20\d{2})\s*年\s*度?\s*(?P<post>[^\n]{0,30}?)\s*$")
+# the year in digits, or in Chinese numerals as formal titles write it (二〇二四年, 二零二四年)
+_TITLE_HEAD = regex.compile(r"(?P<pre>[^\n]{0,60}?)\s*(?P<year>20\d{2}|二[〇零○]二[〇零○一二三四五六七八九])\s*年\s*度?"
+                            r"\s*(?P<post>[^\n]{0,30}?)\s*$")
+_CHINESE_DIGITS = str.maketrans("〇零○一二三四五六七八九", "00012345678" + "9")
 _PERIOD = regex.compile(r"统计(?:期限|周期|时限|时间)[^。\n]{0,12}?(?P<year>20\d{2})\s*年\s*1\s*月\s*1\s*日")
 _YEAR = regex.compile(r"(?<!\d)(20[12]\d)\s*年(?!\s*\d{1,2}\s*月\s*\d{1,2}\s*日)")
 _SOURCE_WORDS = ("信息来源", "发布机构", "来源单位", "发文机关")
@@ -98,7 +101,7 @@ def report_year(text: str, template: str | None, title: regex.Match | None) -> t
     """`title`: `_title(text)`."""
     m = title
     if m:
-        return int(m.group("year")), "title"
+        return int(m.group("year").translate(_CHINESE_DIGITS)), "title"
     m = _PERIOD.search(text)
     if m:
         return int(m.group("year")), "统计期限"
@@ -124,12 +127,24 @@ def agency(text: str, title: regex.Match | None) -> str | None:
             name = _clean(part)
             if name:
                 return name
+        name = _clean(_line_before(m.string, m.start("year")))
+        if name and _ORGAN.fullmatch(name):  # (not a breadcrumb's last step: 政府信息公开年报)
+            return name
     m = _organ(text[:3000])
     if m is None:
         return None
     # no organ's name holds 报告: the text before it is the sentence's (`…年度报告本报告由` X局)
     name = m.group("name").rpartition("报告")[2].lstrip("由")
     return name if len(name) >= 2 else None
+
+
+def _line_before(text: str, at: int) -> str:
+    """The line before the one `at` is on, if `at` starts its line (spaces aside): a title
+    broken after the agency's name (`淮安市人民政府<br>2024年…报告`), else ""."""
+    start = text.rfind("\n", 0, at) + 1
+    if text[start:at].strip() or start == 0:
+        return ""
+    return text[text.rfind("\n", 0, start - 1) + 1: start - 1]
 
 
 def _organ(text: str) -> regex.Match | None:

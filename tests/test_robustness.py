@@ -410,3 +410,22 @@ def test_rows_that_print_their_group_s_name_before_their_own_label_are_placed_by
     r = extract_bytes("\n".join(lines).encode("utf-8"), name)
     assert r.status == "ok" and r.tables["applications"] == "read"
     assert {k: r.cells[k].value for k in want["cells"]} == want["cells"]
+
+
+@pytest.mark.parametrize("title", ["{agency}<br>{year}年政府信息公开工作年度报告",
+                                   "{agency}{chinese}年政府信息公开工作年度报告"])
+def test_the_agency_of_a_title_after_a_breadcrumb(title):
+    """A page's breadcrumb (`首页 > 政务公开 > 政府信息公开年报`, no colon) right before a title
+    broken after the agency's name, or whose year is in Chinese numerals: the agency came out
+    as `政府信息公开年报淮安市人民政府` with status ok (found by a helper)."""
+    want = gold(CORPUS / "real" / "003_huaian_shi_2024_pdftext.gold.json")
+    page = render(want, "html_rowspan")[0].decode("utf-8")
+    # the site's logo and the article's 信息来源 line name the agency: gone
+    page = re.sub(r'<div class="logo">.*?</div>|<div class="article-info">.*?</div>', "", page)
+    page = re.sub(r"<title>.*?</title>", "", page).replace("当前位置：", "")
+    chinese = str(want["report_year"]).translate(str.maketrans("0123456789", "〇一二三四五六七八九"))
+    page = re.sub(r'<h1 class="article-title">.*?</h1>', f"<h1>{title}</h1>".format(
+        agency=want["agency"], year=want["report_year"], chinese=chinese), page)
+    r = extract_bytes(page.encode("utf-8"), "report.html")
+    assert (r.agency, r.report_year) == (want["agency"], want["report_year"])
+    assert {k: r.cells[k].value for k in want["cells"]} == want["cells"]
