@@ -7,9 +7,11 @@ back as a `Report` with status `failed` and the reason in its checks.
 """
 from __future__ import annotations
 
+import itertools
 import logging
 import os
 import traceback
+from dataclasses import replace
 from pathlib import Path
 
 from xxgk import schema
@@ -20,7 +22,7 @@ from xxgk.extract.document import Document
 from xxgk.extract.limits import Limits, TimeLimit, time_limit
 from xxgk.extract.metadata import read_metadata
 from xxgk.extract.model import PARSER_VERSION, CellValue, Check, CheckKind, Report, Status, TableStatus
-from xxgk.extract.sections import NUMERALS, Section, count_forms, find_sections, heading_candidates
+from xxgk.extract.sections import NUMERALS, Section, find_sections, form_starts, heading_candidates
 from xxgk.extract.tables import headers
 from xxgk.extract.tables.base import TableRead
 
@@ -84,10 +86,11 @@ def extract_document(doc: Document, source: str) -> Report:
     # what the reader left unread (a page's pictures, without Tesseract): said, whatever follows
     report.checks += [Check(CheckKind.LAYOUT, "pictures", "", False, note) for note in doc.notes]
     headings = heading_candidates(doc.rows)
-    forms = count_forms(doc.rows, headings)
-    if forms > 1:
-        return _failed(source, f"one file holding {forms} reports (the form's sections 二–四 come {forms} "
-                       "times, each with its tables): read one report per file", report, rule="reports")
+    starts = form_starts(doc.rows, headings)
+    if len(starts) > 1:
+        return _copies(doc, source, starts) or _failed(
+            source, f"one file holding {len(starts)} reports (the form's sections 二–四 come {len(starts)} "
+            "times, each with its tables): read one report per file", report, rule="reports")
     sections = find_sections(doc.rows, headings)
     report.sections = sorted(sections)
     problem = _identify(report, doc, sections)
@@ -103,6 +106,35 @@ def extract_document(doc: Document, source: str) -> Report:
     _assemble(report, read)
     report.status = Status.OK if all(c.ok for c in report.checks) else Status.WARNING
     return report
+
+
+def _copies(doc: Document, source: str, starts: list[int]) -> Report | None:
+    """The report of a file that prints it more than once (a page's copy for phones beside the
+    one for computers, which a style sheet shows one at a time): the first copy, read alone.
+    Copies have the same numbers and are preceded by the same lines, back to the agency's name
+    at least (two agencies' reports of all zeros have the same numbers); None when not."""
+    bounds = [0, *starts[1:], len(doc.rows)]  # the first copy keeps the title and section 一
+    reads = [extract_document(replace(doc, rows=doc.rows[a:b]), source) for a, b in itertools.pairwise(bounds)]
+    first = reads[0]
+    values = [{k: c.value for k, c in r.cells.items()} for r in reads]
+    if first.status == Status.FAILED or not first.agency or any(v != values[0] for v in values[1:]):
+        return None
+    if not all(first.agency in _same_lines_before(doc.rows, starts[0], s) for s in starts[1:]):
+        return None
+    first.checks.append(Check(CheckKind.LAYOUT, "copies", "", True, f"the file prints its report {len(starts)} "
+                              "times (the same title and numbers each time): read once"))
+    return first
+
+
+def _same_lines_before(rows: list, first: int, other: int) -> str:
+    """The text of the rows right before `other` that repeat those right before `first`."""
+    same = []
+    for back in range(1, first + 1):
+        text = rows[first - back].text
+        if text != rows[other - back].text:
+            break
+        same.append(text)
+    return "\n".join(same)
 
 
 def _identify(report: Report, doc: Document, sections) -> str | None:

@@ -92,20 +92,27 @@ def count_forms(rows: list[Row], candidates: Candidates | None = None) -> int:
     applications table's values between 三 and 四. Two reports in one file (two years pasted
     together, a page quoting several) give two; a report that renumbers its tables after a
     narrative 一…六 gives one, as its narrative holds no table."""
+    return len(form_starts(rows, candidates))
+
+
+def form_starts(rows: list[Row], candidates: Candidates | None = None) -> list[int]:
+    """Where each filled-in form of `count_forms` starts: the index of its heading 二."""
     if candidates is None:
         candidates = heading_candidates(rows)
     headings = sorted((i, n) for n, cands in candidates.items() if n in (2, 3, 4)
                       for score, i in cands if score >= 2)
-    forms, expect, third = 0, 2, 0
+    starts: list[int] = []
+    expect, second, third = 2, 0, 0
     for i, n in headings:
         if n == expect == 2:
-            expect = 3
+            expect, second = 3, i
         elif n == expect == 3:
             expect, third = 4, i
         elif n == expect == 4:
-            forms += _holds_a_table(rows[third:i])
+            if _holds_a_table(rows[third:i]):
+                starts.append(second)
             expect = 2
-    return forms
+    return starts
 
 
 def holds_tables(rows: list[Row]) -> bool:

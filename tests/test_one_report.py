@@ -27,9 +27,17 @@ def test_two_years_pasted_together_fail_with_that_reason():
 
 
 def test_two_pages_in_one_html_file_fail_too():
-    page = (CORPUS / "real" / "015_suqian_shuyang_fagaiju_2023_crawlhtml.html").read_bytes()
-    r = extract_bytes(page + page, "two.html")
+    """Two pages of different reports (the crawled page and, after it, the same page with other
+    numbers): two reports. The same page twice is one report, printed twice: read once."""
+    path = CORPUS / "real" / "015_suqian_shuyang_fagaiju_2023_crawlhtml.html"
+    page = path.read_bytes()
+    other = page.translate(bytes.maketrans(b"0123456789", b"1234567890"))
+    r = extract_bytes(page + other, "two.html")
     assert (r.status, r.checks[-1].rule) == ("failed", "reports")
+    r = extract_bytes(page + page, "twice.html")
+    assert r.status == "ok" and r.checks[-1].rule == "copies"
+    once = extract_bytes(page, path.name)
+    assert {k: c.value for k, c in r.cells.items()} == {k: c.value for k, c in once.cells.items()}
 
 
 def test_a_narrative_then_renumbered_tables_is_one_report():

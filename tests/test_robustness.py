@@ -429,3 +429,34 @@ def test_the_agency_of_a_title_after_a_breadcrumb(title):
     r = extract_bytes(page.encode("utf-8"), "report.html")
     assert (r.agency, r.report_year) == (want["agency"], want["report_year"])
     assert {k: r.cells[k].value for k in want["cells"]} == want["cells"]
+
+
+def _crawled_twice(copy) -> str:
+    """The crawled page with its article (title to last table) printed again after it, as
+    `copy` makes it: a page for phones beside the one for computers."""
+    page = CRAWLED.read_text(encoding="utf-8")
+    start = page.index('<h1 class="article-title"')
+    end = page.index("</table>", page.rindex("<table")) + len("</table>")
+    article = page[start:end]
+    return page[:end] + f'<div class="m-only">{copy(article)}</div>' + page[end:]
+
+
+def test_a_page_that_prints_its_report_twice_is_read_once():
+    """Both copies shown (a style sheet hides one, which the reader cannot tell): the same
+    title, the same numbers, one report (it failed as "one file holding 2 reports")."""
+    r = extract_bytes(_crawled_twice(lambda article: article).encode(), CRAWLED.name)
+    g = gold(CRAWLED.with_name(CRAWLED.name.replace(".html", ".gold.json")))
+    assert r.status == "ok" and {k: r.cells[k].value for k in g["cells"]} == g["cells"]
+    assert (r.agency, r.report_year) == (g["agency"], g["report_year"])
+    assert any(c.rule == "copies" and c.ok for c in r.checks)
+
+
+@pytest.mark.parametrize("change", ["another agency", "other numbers"])
+def test_two_reports_in_a_page_are_no_copies(change):
+    """Two agencies' reports can print the same numbers (all zeros, for many small ones): a
+    second report under another title, or with other numbers, still fails the page as two."""
+    def copy(article: str) -> str:
+        if change == "another agency":  # (the name is split by markup in places: its 沭阳 is not)
+            return article.replace("沭阳", "泗阳")
+        return article.translate(str.maketrans("0123456789", "1234567890"))
+    assert extract_bytes(_crawled_twice(copy).encode(), CRAWLED.name).status == "failed"

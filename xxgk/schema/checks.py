@@ -35,6 +35,7 @@ CHECK_RULES = {
     "inferred": "推算值",
     "doubtful": "文字识别置信度低",          # an OCR'd value too uncertain to keep: left null
     "reports": "一个文件含多份报告",
+    "copies": "同一报告重复刊载",            # the same report printed twice in a file: read once
     "readable": "无法读取",
     "pictures": "网页图片未识别",            # a page's pictures (its tables?) left unread: no Tesseract
     "internal": "程序错误",
