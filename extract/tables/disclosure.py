@@ -112,7 +112,7 @@ def _candidates(rows: list[Row], template: str, start: int,
     for g in groups(rows, start, end, keep_grid_blanks=True):
         if g.trailing_text and not _UNIT_ONLY.fullmatch(g.trailing_text):
             continue  # a sentence (`办理行政许可 12 件，…`), not a table row
-        hit = m.match(g.label)
+        hit = m.match(g.label if g.own_label else _after_headers(g.label, template))
         if hit.key is None:
             first = g.values[0] if len(g.values) == 1 else None
             if not g.own_label and not g.trailing_text and first is not None:
@@ -120,6 +120,22 @@ def _candidates(rows: list[Row], template: str, start: int,
             continue
         candidates.setdefault(hit.key, []).append((hit.score, g))
     return candidates, loose
+
+
+@cache
+def _header(template: str) -> regex.Pattern:
+    """An item's heading (第二十条第（五）项), 信息内容 or its parts, or a column's name."""
+    names = "|".join(r"\s*".join(map(regex.escape, name)) for name in headers.names(template, TABLE))
+    item = r"第二十条\s*第?\s*[（(]\s*[一二三四五六七八九十]+\s*[)）]\s*项"
+    return regex.compile(rf"{item}|信\s*息\s*内\s*容|信息|内容|{names}")
+
+
+def _after_headers(loose: str, template: str) -> str:
+    """The loose text a value line's label comes from, after its last header: what comes before
+    ends the row above it (`许可 第二十条第（六）项 信息 本年处理决定数量 内容 行政` for 行政处罚:
+    a label wrapped around its value, in a borderless table)."""
+    ends = [m.end() for m in _header(template).finditer(loose)]
+    return loose[ends[-1]:] if ends else loose
 
 
 def _text_in_value_cells(row: Row, template: str, name: str) -> list[str]:
