@@ -490,3 +490,18 @@ def test_a_value_line_in_section_2_is_not_named_by_the_label_before_its_item_hea
     assert set(wrong.values()) == {None}  # (行政许可 and 行政处罚, their labels cut in two)
     failed = {ch.subject for ch in r.checks if not ch.ok}
     assert {k.rpartition(".")[0] for k in wrong} <= failed
+
+
+@pytest.mark.parametrize("title", ["淮安市人民政府关于2024年政府信息公开工作年度报告的公告",
+                                   "淮安市人民政府关于公布2024年政府信息公开工作年度报告的通知",
+                                   "发布日期：2025年1月20日\n淮安市人民政府2024年政\n府信息公开工作年度报告"])
+def test_a_title_s_agency_and_year_without_what_stands_around_them(title):
+    """A title that is a notice's (`X关于…的公告`), or that a date comes right before while it
+    wraps over two lines: the agency came out as 淮安市人民政府关于, and the year as the date's
+    (2025), both with status ok (found by a helper)."""
+    want = gold(CORPUS / "real" / "003_huaian_shi_2024_pdftext.gold.json")
+    printed = "淮安市人民政府\n2024 年政府信息公开工作年度报告\n"
+    assert HUAIAN.count(printed) == 1
+    r = extract_bytes(HUAIAN.replace(printed, title + "\n").encode("utf-8"), "x.txt")
+    assert (r.agency, r.report_year) == (want["agency"], want["report_year"])
+    assert not any(c.rule == "report_year" for c in r.checks)
