@@ -505,3 +505,23 @@ def test_a_title_s_agency_and_year_without_what_stands_around_them(title):
     r = extract_bytes(HUAIAN.replace(printed, title + "\n").encode("utf-8"), "x.txt")
     assert (r.agency, r.report_year) == (want["agency"], want["report_year"])
     assert not any(c.rule == "report_year" for c in r.checks)
+
+
+@pytest.mark.parametrize("report, line, printed", [
+    ("real/003_huaian_shi_2024_pdftext", "行政事业性收费 96171.6", "行政事业性收费 96171. 6"),
+    ("dev/seed_000", "行政事业性收费\t20\t\t-4\t\t\t\t\t\t\t", "| 行政事业性收费 20 | -4 |  |")])
+def test_a_number_in_a_section_2_label_leaves_the_row_null(report, line, printed):
+    """A decimal split at its point on a PDF text line (`96171. 6`: its 96171. joined the label
+    and 6 was read), or a value run into its label cell (`| 行政事业性收费 20 | -4 |  |`, a bar
+    OCR lost: -4 was read as the first column): the values after it stand a column to the left,
+    and no identity checks table 二. Left null, with a check (both were read wrong with status
+    ok; found by a helper)."""
+    text = (CORPUS / f"{report}.txt").read_text(encoding="utf-8")
+    assert text.count(line + "\n") == 1
+    r = extract_bytes(text.replace(line + "\n", printed + "\n").encode("utf-8"), "x.txt")
+    fees = [c.value for k, c in r.cells.items() if k.startswith("disclosure.fees.")]
+    assert fees and set(fees) == {None}
+    assert any(c.name == "row:disclosure.fees" and not c.ok for c in r.checks)
+    want = gold(CORPUS / f"{report}.gold.json")
+    assert {k: r.cells[k].value for k in want["cells"] if not k.startswith("disclosure.fees.")} == \
+        {k: v for k, v in want["cells"].items() if not k.startswith("disclosure.fees.")}

@@ -41,6 +41,10 @@ _UNIT = regex.compile(
     rf"|[(（]\s*{money('c')}\s*[)）]")
 
 
+_ENDS_IN_A_NUMBER = regex.compile(r"\d[\d,.]*$")
+_SPLIT_DECIMAL = regex.compile(r"\d\.$")
+
+
 def labels(template: str) -> dict[str, str]:
     return {r: schema.row_label(template, TABLE, r) for r in schema.rows(template, TABLE)}
 
@@ -73,6 +77,15 @@ def read(rows: list[Row], template: str, start: int, end: int) -> TableRead:
             out.cells.update({k: CellValue(None) for k in keys})
             out.checks.append(Check(CheckKind.LAYOUT, "row", f"{TABLE}.{row}", False,
                                     f"{g.label}: text where a value goes ({' '.join(texts)}); left null"))
+            continue
+        if g.own_label and (_SPLIT_DECIMAL.search(g.label) or rows[g.row].grid and _ENDS_IN_A_NUMBER.search(g.label)):
+            # no label of the form ends in a number: a value run into the label cell (`| 行政事业性收费
+            # 20 | -4 |`, a bar OCR lost) or a decimal split at its point (`7730. 28`) leaves the
+            # values after it one column to the left, and no identity checks this table. (Outside a
+            # grid a bare number there is a page number: `_wrapped` in layouts/text.py.)
+            out.cells.update({k: CellValue(None) for k in keys})
+            out.checks.append(Check(CheckKind.LAYOUT, "row", f"{TABLE}.{row}", False,
+                                    f"{g.label}: a number in the label, where a value may belong; left null"))
             continue
         values = _row(out, row, keys, g, rows[g.row].grid, gaps)
         if values is None:
