@@ -21,6 +21,8 @@ from xxgk.extract.document import Document, fold
 from xxgk.extract.formats import scan
 
 KIND = "html"
+# markdown files holding HTML tables (PDF→markdown tools write them so) come here by their tags
+MARKDOWN = (".md", ".markdown")
 _TAG = regex.compile(r"<(html|body|table|div|p|meta|!doctype)\b", regex.I)
 
 _INLINED = regex.compile(r"""<img\b[^>]{0,2000}?\bsrc\s*=\s*["']?\s*data:image/[a-z0-9.+-]{1,20}\s*;\s*base64\s*,""",
@@ -43,11 +45,12 @@ def read(data: bytes, name: str) -> Document:
     from xxgk.extract.layouts import html as html_layout
 
     text = fold(text)
-    rows = html_layout.read_rows(text)
+    markdown = name.lower().endswith(MARKDOWN)
+    rows = html_layout.read_rows(text, markdown=markdown)
     if sections.count_forms(rows) > 1:
         # two reports: one may be a copy the page hides (a stale one), not what it shows. (Hidden
         # elements are read otherwise: a script may show the only report a page holds in a tab.)
-        shown = html_layout.read_rows(text, shown_only=True)
+        shown = html_layout.read_rows(text, shown_only=True, markdown=markdown)
         if sections.count_forms(shown) == 1:
             rows = shown
     doc = Document(text, rows, KIND, encoding)

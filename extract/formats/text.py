@@ -6,6 +6,7 @@ instead (`layouts.monospace`): its blank cells are spaces, which only the column
 from __future__ import annotations
 
 from xxgk.extract.decode import decode_text
+from xxgk.extract.formats import html
 from xxgk.extract.document import Document, fold
 from xxgk.extract.layouts import monospace
 from xxgk.extract.layouts import text as text_layout
@@ -19,6 +20,8 @@ def sniff(head: bytes, name: str) -> bool:
 
 def read(data: bytes, name: str) -> Document:
     text, encoding = decode_text(data)
+    if name.lower().endswith(html.MARKDOWN) and "<table" in text.lower():
+        return html.read(data, name)  # its first HTML table further in than the sniffed head
     return from_text(text, encoding)
 
 

@@ -126,8 +126,11 @@ def _pieces(source: str, pieces: re.Pattern, start: int, end: int) -> Iterator[_
 
 
 class _RowBuilder:
-    def __init__(self, source: str, shown_only: bool = False):
+    def __init__(self, source: str, shown_only: bool = False, markdown: bool = False):
         self.source = source
+        # markdown with HTML tables in it (what PDF→markdown tools write): its text between
+        # the tables keeps its lines, pipes and marks, as a <pre> does
+        self.markdown = markdown
         self.rows: list[Row] = []
         self.skip = 0
         # with `shown_only`, the hidden element being stepped over: its tag, and how deep in
@@ -233,6 +236,7 @@ class _RowBuilder:
 
     # -- prose
     def _flush_prose(self, preformatted: bool = False):
+        preformatted = preformatted or self.markdown
         runs, self.prose = self.prose, []
         if not runs:
             return
@@ -295,7 +299,7 @@ class _RowBuilder:
                 outer.rows = []
                 # the cell so far read again as prose: in a data table its paragraphs and line
                 # breaks were stepped over (a page's whole text before its first table, there)
-                self.rows.extend(_prose_rows(self.source, self.cell_at, self.tag_at, self.shown_only))
+                self.rows.extend(_prose_rows(self.source, self.cell_at, self.tag_at, self.shown_only, self.markdown))
                 self.cell = self.row_cells = None
             self._flush_prose()
             self._open_table()
@@ -439,18 +443,19 @@ def _remap(frags: list[_Fragment], cell: Cell) -> Cell:
     return Cell(" ".join(cell.text.split()), to_source(cell.start, False), to_source(cell.end, True))
 
 
-def _prose_rows(source: str, start: int, end: int, shown_only: bool) -> list[Row]:
+def _prose_rows(source: str, start: int, end: int, shown_only: bool, markdown: bool) -> list[Row]:
     """The rows of source[start:end], a stretch of a page with no table in it."""
-    builder = _RowBuilder(source, shown_only)
+    builder = _RowBuilder(source, shown_only, markdown)
     builder.feed(source, start, end)
     builder.close()
     return builder.rows
 
 
-def read_rows(source: str, shown_only: bool = False) -> list[Row]:
+def read_rows(source: str, shown_only: bool = False, markdown: bool = False) -> list[Row]:
     """The page's rows; with `shown_only`, not those of elements hidden by their style or
-    attribute (`display:none`, `visibility:hidden`, `hidden`)."""
-    builder = _RowBuilder(source, shown_only)
+    attribute (`display:none`, `visibility:hidden`, `hidden`); with `markdown`, the text between
+    its tags read as lines of text."""
+    builder = _RowBuilder(source, shown_only, markdown)
     builder.feed(source)
     builder.close()
     return builder.rows
