@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 # Bumped when a report may read differently: stored documents are extracted again by the next run.
-PARSER_VERSION = "0.4.3"
+PARSER_VERSION = "0.4.4"
 
 
 class Status(StrEnum):

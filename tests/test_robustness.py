@@ -553,3 +553,14 @@ def test_markdown_holding_html_tables_keeps_its_lines(preface):
     assert r.status == "ok" and set(r.tables.values()) == {"read"}
     assert {k: r.cells[k].value for k in want["cells"]} == want["cells"]
     assert (r.agency, r.report_year) == (want["agency"], want["report_year"])
+
+
+def test_a_page_number_between_the_two_parts_of_a_split_table_is_no_value():
+    """Table 三 split at a page break, the page's number (`- 3 -`) printed between its parts: it
+    was read as a stray value, and the report came out `warning` (found by a helper)."""
+    want = gold(CORPUS / "real" / "003_huaian_shi_2024_pdftext.gold.json")
+    page = render(want, "html_rowspan")[0].decode("utf-8")
+    row = page.index("<tr>", page.index("4.保护第三方合法权益"))  # (a row inside the （三） group)
+    page = page[:row] + '</tbody></table><p style="text-align:center">- 3 -</p><table border="1"><tbody>' + page[row:]
+    r = extract_bytes(page.encode("utf-8"), "report.html")
+    assert r.status == "ok" and {k: r.cells[k].value for k in want["cells"]} == want["cells"]

@@ -6,8 +6,8 @@ instead (`layouts.monospace`): its blank cells are spaces, which only the column
 from __future__ import annotations
 
 from xxgk.extract.decode import decode_text
-from xxgk.extract.formats import html
 from xxgk.extract.document import Document, fold
+from xxgk.extract.formats import html
 from xxgk.extract.layouts import monospace
 from xxgk.extract.layouts import text as text_layout
 

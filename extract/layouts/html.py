@@ -249,7 +249,7 @@ class _RowBuilder:
         if not frags:
             return
         text = "".join([t for t, _, _ in frags])
-        if not text.strip():
+        if not text.strip() or text_layout.page_footer(text):  # (a page number between two parts of a table)
             return
         if preformatted:
             # <pre> keeps a text report's own lines, tabs and pipes: read it as text

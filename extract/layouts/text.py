@@ -33,6 +33,12 @@ _ODD_SPACES = "\x1c\x1d\x1e\x1f"
 _OTHER_BREAKS = "\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"  # where splitlines ends a line, but \n
 
 
+def page_footer(line: str) -> bool:
+    """Whether the line is a page's footer (`- 4 -`, `第 5 页`), which no table holds."""
+    stripped = line.lstrip()
+    return bool(stripped) and stripped[0] in _FOOTER_FIRST and _FOOTER.match(line) is not None
+
+
 def read_rows(text: str) -> list[Row]:
     """The text's rows, line by line (the layouts: see above)."""
     reader = _Reader(text)
