@@ -564,3 +564,20 @@ def test_a_page_number_between_the_two_parts_of_a_split_table_is_no_value():
     page = page[:row] + '</tbody></table><p style="text-align:center">- 3 -</p><table border="1"><tbody>' + page[row:]
     r = extract_bytes(page.encode("utf-8"), "report.html")
     assert r.status == "ok" and {k: r.cells[k].value for k in want["cells"]} == want["cells"]
+
+
+def test_a_merged_cell_s_value_printed_in_each_column_it_spans_is_read_once():
+    """docling writes a merged cell's text into every column it spans: `| 行政许可 | 447228 |
+    447228 | 447228 |` for the one value of 行政许可. It was left null as three values for one
+    column (found by a helper); a row of different values still is."""
+    want = gold(CORPUS / "real" / "003_huaian_shi_2024_pdftext.gold.json")
+    text = render(want, "markdown")[0].decode("utf-8")
+    text = re.sub(r"^\| (行政许可|行政处罚|行政强制|行政事业性收费) \| ([\d.]+) \|  \|  \|$", r"| \1 | \2 | \2 | \2 |",
+                  text, flags=re.M)
+    assert "| 行政许可 | 447228 | 447228 | 447228 |" in text
+    r = extract_bytes(text.encode("utf-8"), "report.md")
+    assert r.status == "ok" and {k: r.cells[k].value for k in want["cells"]} == want["cells"]
+    assert any(c.rule == "repeated" and c.subject == "disclosure.licensing" for c in r.checks)
+    other = text.replace("| 行政许可 | 447228 | 447228 | 447228 |", "| 行政许可 | 447228 | 447 | 447228 |")
+    r = extract_bytes(other.encode("utf-8"), "report.md")
+    assert r.cells["disclosure.licensing.decisions"].value is None

@@ -174,6 +174,13 @@ def _row(out: TableRead, row: str, keys: list[str], g: Group, grid: bool, gaps: 
     `gaps`), a row of any other width is left null (None)."""
     width = len(keys)
     values = trim_grid(list(g.values), width) if grid else list(g.values)
+    if width == 1 and grid and len(values) > 1 and _repeated(values):
+        # one value printed into each grid column its merged cell spans (as docling writes
+        # tables): one value, as printed
+        out.checks.append(Check(CheckKind.LAYOUT, "repeated", f"{TABLE}.{row}", True,
+                                f"{g.label} shows its value in each of {len(values)} merged columns "
+                                f"({_shown(values)}): read once"))
+        values = values[:1]
     if len(values) == width - 1 >= 2 and grid:
         out.checks.append(Check(CheckKind.LAYOUT, "row", f"{TABLE}.{row}", False,
                                 f"{g.label} shows {width - 1} values ({_shown(values)}) for "
@@ -191,6 +198,13 @@ def _row(out: TableRead, row: str, keys: list[str], g: Group, grid: bool, gaps: 
                                 f"{g.label} shows its values ({_shown(values)}) over several lines: "
                                 "read as one row, though a number on its own line may be a page number"))
     return values
+
+
+def _repeated(values: list[Read | None]) -> bool:
+    """Whether the values are one value, printed again and again (none blank)."""
+    first = values[0]
+    return first is not None and first.value is not None and all(
+        v is not None and v.value == first.value and v.unit == first.unit for v in values[1:])
 
 
 def _shown(values: list[Read | None]) -> str:

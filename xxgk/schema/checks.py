@@ -36,6 +36,7 @@ CHECK_RULES = {
     "doubtful": "文字识别置信度低",          # an OCR'd value too uncertain to keep: left null
     "reports": "一个文件含多份报告",
     "copies": "同一报告重复刊载",            # the same report printed twice in a file: read once
+    "repeated": "合并单元格数值重复",        # a merged cell's value printed in each column it spans: read once
     "readable": "无法读取",
     "pictures": "网页图片未识别",            # a page's pictures (its tables?) left unread: no Tesseract
     "internal": "程序错误",
