@@ -581,3 +581,10 @@ def test_a_merged_cell_s_value_printed_in_each_column_it_spans_is_read_once():
     other = text.replace("| 行政许可 | 447228 | 447228 | 447228 |", "| 行政许可 | 447228 | 447 | 447228 |")
     r = extract_bytes(other.encode("utf-8"), "report.md")
     assert r.cells["disclosure.licensing.decisions"].value is None
+    # the 2019 form's two-column rows, their last cell spanning two columns
+    want = gold(CORPUS / "dev" / "seed_003.gold.json")
+    text = render(want, "markdown")[0].decode("utf-8")
+    text = re.sub(r"^\| (行政事业性收费|政府集中采购) \| ([\d.]+) \| ([\d.]+) \|  \|$", r"| \1 | \2 | \3 | \3 |", text, flags=re.M)
+    assert "| 政府集中采购 | 6 | 14584.9972 | 14584.9972 |" in text
+    r = extract_bytes(text.encode("utf-8"), "report.md")
+    assert {k: r.cells[k].value for k in want["cells"]} == want["cells"]

@@ -174,13 +174,13 @@ def _row(out: TableRead, row: str, keys: list[str], g: Group, grid: bool, gaps: 
     `gaps`), a row of any other width is left null (None)."""
     width = len(keys)
     values = trim_grid(list(g.values), width) if grid else list(g.values)
-    if width == 1 and grid and len(values) > 1 and _repeated(values):
-        # one value printed into each grid column its merged cell spans (as docling writes
+    if grid and len(values) > width and _repeated(values[width - 1:]):
+        # the last value printed into each grid column its merged cell spans (as docling writes
         # tables): one value, as printed
         out.checks.append(Check(CheckKind.LAYOUT, "repeated", f"{TABLE}.{row}", True,
-                                f"{g.label} shows its value in each of {len(values)} merged columns "
-                                f"({_shown(values)}): read once"))
-        values = values[:1]
+                                f"{g.label} shows its last value in each of the {len(values) - width + 1} "
+                                f"columns its cell spans ({_shown(values)}): read once"))
+        values = values[:width]
     if len(values) == width - 1 >= 2 and grid:
         out.checks.append(Check(CheckKind.LAYOUT, "row", f"{TABLE}.{row}", False,
                                 f"{g.label} shows {width - 1} values ({_shown(values)}) for "
