@@ -25,6 +25,9 @@ _FOOTER_FIRST = "-—–第"  # what a footer starts with: most lines start othe
 _MD_SEPARATOR = regex.compile(r"^\s*\|?(\s*:?-{2,}:?\s*\|)+\s*:?-*:?\s*$")
 _MD_MARKS = regex.compile(r"^\s*(#{1,6}\s+|\*\*)|\*\*\s*$")
 _MD_ONLY = regex.compile(r"#{1,6}|\*+")
+# a pipe table's delimiter row without its outer bars (`--- | --- | ---`, as GFM allows): its
+# rows then have none either
+_BARE_SEPARATOR = re.compile(r"^[ \t]*:?-{3,}:?[ \t]*(?:\|[ \t]*:?-{3,}:?[ \t]*)+$", re.M)
 # str.split() also splits at \x1c–\x1f, which are no whitespace to the regex module's \s: a
 # line holding one is tokenized by the pattern instead (what the regex module's \S+ matches)
 _WS_TOKEN = re.compile(r"[\S\x1c-\x1f]+")
@@ -69,6 +72,7 @@ class _Reader:
         self.tabs = "\t" in text
         self.marks = "#" in text or "*" in text
         self.odd_spaces = any(c in text for c in _ODD_SPACES)
+        self.bare_pipes = ("-|" in text or "- |" in text) and _BARE_SEPARATOR.search(text) is not None
 
     def line(self, line: str, start: int):
         stripped = line.strip()
@@ -84,8 +88,10 @@ class _Reader:
                 self.pipe = (self.pipe[0], start + len(line))
                 return
             self._close_pipe()  # an unindented line ends it
-        if first == "|":
+        if first == "|" and not (self.bare_pipes and stripped[-1] != "|"):
             self._pipe_line(line, stripped, start)
+        elif self.bare_pipes and "|" in line:  # (one starting with a bar: its first cell empty)
+            self._bare_pipe_line(line, start)
         elif self.tabs and "\t" in line:
             self._tab_line(line, start)
         elif self.block:
@@ -125,6 +131,14 @@ class _Reader:
             self.rows.append(_pipe_row(self.text, line, start))
         else:
             self.pipe = (start, start + len(line))
+
+    def _bare_pipe_line(self, line: str, start: int):
+        """A row of a pipe table without outer bars: its cells from the line's start to its end."""
+        if self.block:
+            self._close_block()
+        if "--" in line and _MD_SEPARATOR.match(line):
+            return
+        self.rows.append(_pipe_row(self.text, f"|{line}|", start - 1))
 
     def _tab_line(self, line: str, start: int):
         if line[0] == "\t" and line.count("\t") == 1:  # one cell per line
