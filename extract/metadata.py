@@ -22,10 +22,11 @@ _MARKERS = {
 }
 _TITLE_END = regex.compile(r"政府信息公开\s*(?:工作)?\s*(?:年度)?\s*报告")
 # the year in digits, or in Chinese numerals as formal titles write it (二〇二四年, 二零二四年)
-# (no digit after the year: of the dates before a title, `发布日期：2026年1月20日`, the last is its year)
-_TITLE_HEAD = regex.compile(r"(?P<pre>[^\n]{0,60}?)\s*(?P<year>20\d{2}|二[〇零○]二[〇零○一二三四五六七八九])\s*年\s*度?"
+# (`pre` takes all it can: of the years before a title, a date's among them (`发布日期：2026年1月20日`,
+# `二〇二五年一月二十日`), the last is the title's)
+_TITLE_HEAD = regex.compile(r"(?P<pre>[^\n]{0,60})\s*(?P<year>20\d{2}|二[〇零○]二[〇零○一二三四五六七八九])\s*年\s*度?"
                             r"\s*(?P<post>[^\n\d]{0,30}?)\s*$")
-_CHINESE_DIGITS = str.maketrans("〇零○一二三四五六七八九", "00012345678" + "9")
+_CHINESE_DIGITS = str.maketrans("〇零○一二三四五六七八九", "000123456789")
 _PERIOD = regex.compile(r"统计(?:期限|周期|时限|时间)[^。\n]{0,12}?(?P<year>20\d{2})\s*年\s*1\s*月\s*1\s*日")
 _YEAR = regex.compile(r"(?<!\d)(20[12]\d)\s*年(?!\s*\d{1,2}\s*月\s*\d{1,2}\s*日)")
 _SOURCE_WORDS = ("信息来源", "发布机构", "来源单位", "发文机关")
@@ -43,8 +44,8 @@ _PUBLISHED = regex.compile(rf"(?:{'|'.join(_PUBLISHED_WORDS)})\s*[:：]?\s*\n?\s
 _NAME = regex.compile(r"[\p{Han}（）()·]+")
 # what a name in a title line may carry: a field or a date before it (`发布日期：2026年1月20日`),
 # marks or 关于 around it, a site's name after it
-_AGENCY_JUNK = regex.compile(r"^.*(?:[:：]|\d\s*日)|^(?:#+|\*+|\s|正文|关于|[0-9]+)+|[-—_|].*$"
-                             r"|关于(?:公布|发布|印发|公开)?$")
+_AGENCY_JUNK = regex.compile(r"^.*(?:[:：]|[\d〇零○一二三四五六七八九十]\s*日)|^(?:#+|\*+|\s|正文|关于|[0-9]+)+"
+                             r"|[-—_|].*$|关于(?:公布|发布|印发|公开)?$")
 _SPACE = regex.compile(r"\s+")
 _ODD_SPACES = "\x1c\x1d\x1e\x1f"  # whitespace to str.split, not to \s
 

@@ -7,7 +7,6 @@ back as a `Report` with status `failed` and the reason in its checks.
 """
 from __future__ import annotations
 
-import itertools
 import logging
 import os
 import traceback
@@ -111,36 +110,48 @@ def extract_document(doc: Document, source: str) -> Report:
 def _copies(doc: Document, source: str, starts: list[int]) -> Report | None:
     """The report of a file that prints it more than once (a page's copy for phones beside the
     one for computers, which a style sheet shows one at a time): the first copy, read alone.
-    Copies have the same numbers and are preceded by the same lines, back to the agency's name
-    at least (two agencies' reports of all zeros have the same numbers); None when not."""
-    bounds = [0, *starts[1:], len(doc.rows)]  # the first copy keeps the title and section 一
-    reads = [extract_document(replace(doc, rows=doc.rows[a:b]), source) for a, b in itertools.pairwise(bounds)]
-    first = reads[0]
-    values = [{k: c.value for k, c in r.cells.items()} for r in reads]
-    if first.status == Status.FAILED or not first.agency or any(v != values[0] for v in values[1:]):
+    Copies have the same numbers and are preceded by the same lines, its title among them (two
+    agencies' reports of all zeros have the same numbers, and an agency's reports of two years
+    the same words); None when not."""
+    shared = [_shared_before(doc.rows, starts[0], s) for s in starts[1:]]
+    # each copy from its own lines before its 二 on: the first keeps the title and section 一
+    bounds = [0, *(s - n for s, n in zip(starts[1:], shared, strict=True)), len(doc.rows)]
+    first = extract_document(replace(doc, rows=doc.rows[:bounds[1]]), source)
+    if first.status == Status.FAILED or not first.agency or first.report_year is None:
         return None
-    if not all(first.agency in _same_lines_before(doc.rows, starts[0], s) for s in starts[1:]):
-        return None
+    values = {k: c.value for k, c in first.cells.items()}
+    for n, a, b in zip(shared, bounds[1:], bounds[2:], strict=False):
+        lines = "\n".join(r.text for r in doc.rows[a:a + n])
+        if first.agency not in lines or str(first.report_year) not in lines:
+            return None  # (a year is named in the title)
+        copy = extract_document(replace(doc, rows=doc.rows[a:b]), source)
+        if {k: c.value for k, c in copy.cells.items()} != values:
+            return None
+    # what the page says around its copies (its publication date, in a web page's chrome) is
+    # read from all of it, as for a page printing its report once
+    meta = read_metadata(_plain_text(doc))
+    first.agency, first.published, first.place_hint = meta.agency, meta.published, meta.place_hint
     first.checks.append(Check(CheckKind.LAYOUT, "copies", "", True, f"the file prints its report {len(starts)} "
                               "times (the same title and numbers each time): read once"))
     return first
 
 
-def _same_lines_before(rows: list, first: int, other: int) -> str:
-    """The text of the rows right before `other` that repeat those right before `first`."""
-    same = []
-    for back in range(1, first + 1):
-        text = rows[first - back].text
-        if text != rows[other - back].text:
-            break
-        same.append(text)
-    return "\n".join(same)
+def _plain_text(doc: Document) -> str:
+    """The text the metadata is read from: a web page's rows (its text is markup)."""
+    return "\n".join(r.text for r in doc.rows) if doc.kind == "html" else doc.text
+
+
+def _shared_before(rows: list, first: int, other: int) -> int:
+    """How many rows right before `other` repeat those right before `first`."""
+    n = 0
+    while n < first and rows[first - n - 1].text == rows[other - n - 1].text:
+        n += 1
+    return n
 
 
 def _identify(report: Report, doc: Document, sections) -> str | None:
     """Template, year, agency and date onto the report; the reason it is no report, if it is not."""
-    plain = "\n".join(r.text for r in doc.rows) if doc.kind == "html" else doc.text
-    meta = read_metadata(plain)
+    meta = read_metadata(_plain_text(doc))
     report.agency, report.published, report.place_hint = meta.agency, meta.published, meta.place_hint
     report.report_year, report.template = meta.report_year, meta.template
     if meta.template is None:

@@ -20,7 +20,7 @@ def sniff(head: bytes, name: str) -> bool:
 
 def read(data: bytes, name: str) -> Document:
     text, encoding = decode_text(data)
-    if name.lower().endswith(html.MARKDOWN) and "<table" in text.lower():
+    if name.lower().endswith(html.MARKDOWN) and ("<table" in text or "<TABLE" in text):
         return html.read(data, name)  # its first HTML table further in than the sniffed head
     return from_text(text, encoding)
 

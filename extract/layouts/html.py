@@ -249,13 +249,16 @@ class _RowBuilder:
         if not frags:
             return
         text = "".join([t for t, _, _ in frags])
-        if not text.strip() or text_layout.page_footer(text):  # (a page number between two parts of a table)
+        if not text.strip():
             return
         if preformatted:
             # <pre> keeps a text report's own lines, tabs and pipes: read it as text
+            remap = _remapper(frags)
             for row in text_layout.read_rows(_Mapped(frags)):
-                row.cells = [_remap(frags, c) for c in row.cells]
+                row.cells = [remap(c) for c in row.cells]
                 self.rows.append(row)
+            return
+        if text_layout.page_footer(text):  # a page's number between two parts of a table
             return
         # Re-read the prose line as plain text so numbers in it split off like in text layers:
         # in place when it is one piece of the source as it stands (most lines), else mapped
@@ -264,7 +267,8 @@ class _RowBuilder:
             row.cells = [Cell(" ".join(c.text.split()), c.start, c.end) for c in row.cells]
         else:
             row = plain_row(_Mapped(frags), 0, len(text))
-            row.cells = [_remap(frags, c) for c in row.cells]
+            remap = _remapper(frags)
+            row.cells = [remap(c) for c in row.cells]
         row.cells = [c for c in row.cells if c.text]
         if row.cells:
             self.rows.append(row)
@@ -419,14 +423,16 @@ def _entity(raw: str) -> str:
 
 
 class _Mapped(str):
-    """The concatenated prose text; `_remap` maps its offsets back to source offsets."""
+    """The concatenated prose text; `_remapper` maps its offsets back to source offsets."""
 
     def __new__(cls, frags):
         return super().__new__(cls, "".join([t for t, _, _ in frags]))
 
 
-def _remap(frags: list[_Fragment], cell: Cell) -> Cell:
-    """Turn a cell spanning concatenated-prose offsets into one spanning source offsets."""
+def _remapper(frags: list[_Fragment]):
+    """A function turning a cell spanning concatenated-prose offsets into one spanning source
+    offsets (the fragments' bounds worked out once: a markdown file's prose between two tables
+    is one run of thousands of fragments)."""
     bounds, pos = [], 0
     for text, _, _ in frags:
         bounds.append(pos)
@@ -440,7 +446,10 @@ def _remap(frags: list[_Fragment], cell: Cell) -> Cell:
             return start + rel
         return end if is_end else start  # an entity: map to its whole span
 
-    return Cell(" ".join(cell.text.split()), to_source(cell.start, False), to_source(cell.end, True))
+    def remap(cell: Cell) -> Cell:
+        return Cell(" ".join(cell.text.split()), to_source(cell.start, False), to_source(cell.end, True))
+
+    return remap
 
 
 def _prose_rows(source: str, start: int, end: int, shown_only: bool, markdown: bool) -> list[Row]:

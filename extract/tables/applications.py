@@ -12,9 +12,8 @@ both row lists are tried and the cheaper alignment wins.
 """
 from __future__ import annotations
 
+import re
 from functools import cache
-
-import regex
 
 from xxgk import schema
 from xxgk.extract.document import Row
@@ -68,7 +67,7 @@ def row_variants(template: str) -> list[tuple[str, ...]]:
 
 # a numbered row label after other text: its group's name, or the header 三、本年度办理结果
 # (`（六）其他处理 3.其他`, printed where a report writes every row's labels out in full)
-_NUMBERED_PART = regex.compile(r"(?<=[^\d\s.．、])\s*(\d{1,2}\s*[.．、]\D.*)$")
+_NUMBERED_PART = re.compile(r"(?<=[^\d\s.．、])\s*(\d{1,2}\s*[.．、]\D.*)$")
 
 
 def _label_key(m: LabelMatcher, g: Group) -> str | None:
