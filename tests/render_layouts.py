@@ -22,6 +22,8 @@ Layouts (`LAYOUTS`):
                  each table ends with Word's `<![if !supportMisalignedColumns]>` row of empty
                  width cells, one per grid column;
 - markdown:      pipe tables (an HTML→markdown conversion: spanned positions left empty);
+- markdown_html: markdown whose tables are HTML, one line each with their spans (what
+                 PDF→markdown tools such as MinerU and PP-Structure write);
 - pdf_text:      a PDF text layer: one table row per line, values separated by single spaces,
                  the vertical group label printed one character per line, page footers;
 - tabs:          tab-separated rows (a table copied out of a browser or a spreadsheet);
@@ -34,7 +36,8 @@ from dataclasses import dataclass
 
 from xxgk import schema
 
-LAYOUTS = ("html_rowspan", "html_word", "html_word_phantom", "markdown", "pdf_text", "tabs", "cell_per_line")
+LAYOUTS = ("html_rowspan", "html_word", "html_word_phantom", "markdown", "markdown_html", "pdf_text", "tabs",
+           "cell_per_line")
 
 APPLICANT_HEADERS = ("自然人", "商业企业", "科研机构", "社会公益组织", "法律服务机构", "其他", "总计")
 APPEAL_HEADERS = ("结果维持", "结果纠正", "其他结果", "尚未审结", "总计")
@@ -506,7 +509,8 @@ def _md_row(cells: list[str]) -> str:
     return "| " + " | ".join(cells) + " |"
 
 
-def render_markdown(gold: dict) -> tuple[bytes, str]:
+def _markdown(gold: dict, table_lines) -> tuple[bytes, str]:
+    """The report in markdown, each table as `table_lines(table)` gives it."""
     lines = [f"# {title(gold)}", ""]
     for kind, text in narrative(gold):
         if kind == "heading":
@@ -514,12 +518,23 @@ def render_markdown(gold: dict) -> tuple[bytes, str]:
         elif kind == "para":
             lines += [text, ""]
         else:
-            rows = grid(TABLES[text](gold))
-            lines.append(_md_row(rows[0]))
-            lines.append(_md_row(["---"] * len(rows[0])))
-            lines += [_md_row(r) for r in rows[1:]]
-            lines.append("")
+            lines += [*table_lines(TABLES[text](gold)), ""]
     return "\n".join(lines).encode("utf-8"), "report.md"
+
+
+def render_markdown(gold: dict) -> tuple[bytes, str]:
+    def pipes(table: Table) -> list[str]:
+        rows = grid(table)
+        return [_md_row(rows[0]), _md_row(["---"] * len(rows[0])), *map(_md_row, rows[1:])]
+
+    return _markdown(gold, pipes)
+
+
+def render_markdown_html(gold: dict) -> tuple[bytes, str]:
+    def cell(c: C, attrs: str) -> str:
+        return f"<td{attrs}>{html.escape(c.text)}</td>"
+
+    return _markdown(gold, lambda table: [_html_table(table, cell, "<table>").replace("\n", "")])
 
 
 # --------------------------------------------------------------------------------------------
@@ -630,6 +645,7 @@ RENDERERS = {
     "html_word": render_html_word,
     "html_word_phantom": render_html_word_phantom,
     "markdown": render_markdown,
+    "markdown_html": render_markdown_html,
     "pdf_text": render_pdf_text,
     "tabs": render_tabs,
     "cell_per_line": render_cell_per_line,

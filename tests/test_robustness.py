@@ -2,14 +2,13 @@
 adversarial review): each must now read right, or be flagged, and never raise."""
 from __future__ import annotations
 
-import html
 import json
 import re
 
 import pytest
 
 from conftest import CORPUS, gold
-from render_layouts import TABLES, _html_table, narrative, render, title
+from render_layouts import render
 from xxgk.extract.report import extract_bytes
 
 HUAIAN = (CORPUS / "real" / "003_huaian_shi_2024_pdftext.txt").read_text(encoding="utf-8")
@@ -533,28 +532,14 @@ def test_a_number_in_a_section_2_label_leaves_the_row_null(report, line, printed
         {k: v for k, v in want["cells"].items() if not k.startswith("disclosure.fees.")}
 
 
-def _markdown_with_html_tables(want: dict, preface: str = "") -> str:
-    """The report as PDF→markdown tools (MinerU, PP-Structure) write it: headings and prose as
-    markdown lines, each table as one line of HTML with its spans."""
-    lines = [f"# {title(want)}", "", preface]
-    for kind, text in narrative(want):
-        if kind == "heading":
-            lines += [f"# {text}", ""]
-        elif kind == "para":
-            lines += [text, ""]
-        else:
-            cell = lambda c, attrs: f"<td{attrs}>{html.escape(c.text)}</td>"  # noqa: E731
-            lines += [_html_table(TABLES[text](want), cell, "<table>").replace("\n", ""), ""]
-    return "\n".join(lines)
-
-
 @pytest.mark.parametrize("preface", ["", "本机关坚持以公开为常态。" * 1200])
 def test_markdown_holding_html_tables_keeps_its_lines(preface):
     """Its tags made it a web page, where line breaks are spaces: the title, section 一 and the
     heading of 二 ran into one line and section 二's table was `missing` (found by a helper).
     Its first table after the first 16 KB (a long section 一) made it text, and no table read."""
     want = gold(CORPUS / "real" / "003_huaian_shi_2024_pdftext.gold.json")
-    r = extract_bytes(_markdown_with_html_tables(want, preface).encode("utf-8"), "report.md")
+    text = render(want, "markdown_html")[0].decode("utf-8").replace("\n\n", f"\n\n{preface}\n\n", 1)
+    r = extract_bytes(text.encode("utf-8"), "report.md")
     assert r.status == "ok" and set(r.tables.values()) == {"read"}
     assert {k: r.cells[k].value for k in want["cells"]} == want["cells"]
     assert (r.agency, r.report_year) == (want["agency"], want["report_year"])
