@@ -174,9 +174,10 @@ def _row(out: TableRead, row: str, keys: list[str], g: Group, grid: bool, gaps: 
     `gaps`), a row of any other width is left null (None)."""
     width = len(keys)
     values = trim_grid(list(g.values), width) if grid else list(g.values)
-    if grid and len(values) > width and _repeated(values[width - 1:]):
+    if grid and len(values) > width and _repeated(values[width - 1:], zeros=width == 1):
         # the last value printed into each grid column its merged cell spans (as docling writes
-        # tables): one value, as printed
+        # tables): one value, as printed. (Not zeros after other values: `3 | 5 | 0 | 0` may be
+        # a row moved a column, whose 0 repeats as any two zeros do.)
         out.checks.append(Check(CheckKind.LAYOUT, "repeated", f"{TABLE}.{row}", True,
                                 f"{g.label} shows its last value in each of the {len(values) - width + 1} "
                                 f"columns its cell spans ({_shown(values)}): read once"))
@@ -200,10 +201,10 @@ def _row(out: TableRead, row: str, keys: list[str], g: Group, grid: bool, gaps: 
     return values
 
 
-def _repeated(values: list[Read | None]) -> bool:
-    """Whether the values are one value, printed again and again (none blank)."""
+def _repeated(values: list[Read | None], zeros: bool) -> bool:
+    """Whether the values are one value, printed again and again (none blank; 0 only if `zeros`)."""
     first = values[0]
-    return first is not None and first.value is not None and all(
+    return first is not None and first.value is not None and (zeros or first.value != 0) and all(
         v is not None and v.value == first.value and v.unit == first.unit for v in values[1:])
 
 
