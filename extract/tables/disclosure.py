@@ -137,10 +137,10 @@ def _candidates(rows: list[Row], template: str, start: int,
 
 @cache
 def _header(template: str) -> regex.Pattern:
-    """An item's heading (第二十条第（五）项), 信息内容 or its parts, or a column's name."""
-    names = "|".join(r"\s*".join(map(regex.escape, name)) for name in headers.names(template, TABLE))
+    """An item's heading (第二十条第（五）项), 信息内容 or its parts, or a column's name (spaced or
+    not, as `headers.finder` finds them)."""
     item = r"第二十条\s*第?\s*[（(]\s*[一二三四五六七八九十]+\s*[)）]\s*项"
-    return regex.compile(rf"{item}|信\s*息\s*内\s*容|信息|内容|{names}")
+    return regex.compile(rf"{item}|信\s*息\s*内\s*容|信息|内容|{headers.finder(template, TABLE).pattern}")
 
 
 def _after_headers(loose: str, template: str) -> str:
